@@ -106,20 +106,26 @@ pub fn pack_dir(dir: &Path) -> Result<Packed, Error> {
         match std::fs::symlink_metadata(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {} // reported by validation
             Err(e) => return Err(Error::io(path, e)),
-            Ok(md) if md.file_type().is_symlink() => problems.push(
-                field,
-                format!("`{rel}` is a symbolic link; packages hold regular files only"),
-            ),
-            Ok(md) if !md.is_file() => {
-                problems.push(field, format!("`{rel}` is not a regular file"))
+            Ok(md)
+                if md.file_type().is_symlink()
+                    || !md.is_file()
+                    || md.len() > MAX_UNPACKED_BYTES =>
+            {
+                let why = if md.file_type().is_symlink() {
+                    format!("`{rel}` is a symbolic link; packages hold regular files only")
+                } else if !md.is_file() {
+                    format!("`{rel}` is not a regular file")
+                } else {
+                    format!(
+                        "`{rel}` is {} bytes, more than a package may hold",
+                        md.len()
+                    )
+                };
+                problems.push(field, why);
+                // A placeholder, so that validation does not also call it missing;
+                // the problem above keeps the folder from being packed.
+                files.insert(rel.to_string(), Vec::new());
             }
-            Ok(md) if md.len() > MAX_UNPACKED_BYTES => problems.push(
-                field,
-                format!(
-                    "`{rel}` is {} bytes, more than a package may hold",
-                    md.len()
-                ),
-            ),
             Ok(_) => {
                 let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
                 files.insert(rel.to_string(), bytes);

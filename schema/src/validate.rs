@@ -378,7 +378,10 @@ impl<'a> Validator<'a> {
                 ),
             );
         }
-        if let Some(d) = &p.default {
+        let pattern_broken = pattern.is_none()
+            && p.pattern.is_some()
+            && matches!(t, ParamType::String | ParamType::Secret);
+        if let Some(d) = p.default.as_ref().filter(|_| !pattern_broken) {
             if let Err(e) = check_param_value(p, d, pattern.as_ref()) {
                 self.p.push(format!("{at}.default"), e);
             }
