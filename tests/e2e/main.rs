@@ -1,0 +1,6 @@
+//! End-to-end tests: the real `souk-registry` and `souk` binaries as separate
+//! processes, talking over HTTP on loopback.
+
+mod cli;
+mod crash;
+mod demo;
