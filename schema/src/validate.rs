@@ -794,11 +794,17 @@ impl<'a> Validator<'a> {
                     format!("{} is not a port number (1 to 65535)", r.port),
                 );
             }
-            if let Some(first) = ports.insert(r.port, i) {
+            // One port may carry both TCP and UDP (syslog 514, DNS 53).
+            let transport = if r.protocol == Some(crate::manifest::Protocol::Udp) {
+                "udp"
+            } else {
+                "tcp"
+            };
+            if let Some(first) = ports.insert((r.port, transport), i) {
                 self.p.push(
                     format!("{at}.port"),
                     format!(
-                        "port {} is already routed by `ingress.stream[{first}]`",
+                        "port {} ({transport}) is already routed by `ingress.stream[{first}]`",
                         r.port
                     ),
                 );

@@ -485,6 +485,26 @@ fn reference_rules() {
         &[("ingress.http[0].port", "no port named `grpc`")],
     );
     check(
+        "one stream port for tcp and udp",
+        |v| {
+            v["ingress"]["stream"].as_array_mut().unwrap().push(json!({"port": 33306, "protocol": "udp", "component": "mysql", "targetPort": "mysql"}));
+        },
+        &[],
+    );
+    check(
+        "stream port twice",
+        |v| {
+            v["ingress"]["stream"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"port": 33306, "component": "mysql", "targetPort": "mysql"}));
+        },
+        &[(
+            "ingress.stream[1].port",
+            "port 33306 (tcp) is already routed by `ingress.stream[0]`",
+        )],
+    );
+    check(
         "stream target port",
         |v| set(v, "/ingress/stream/0/targetPort", json!("x")),
         &[("ingress.stream[0].targetPort", "no port named `x`")],
