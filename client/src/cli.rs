@@ -1,0 +1,395 @@
+//! The command line's shape: every command, argument and flag, with its help.
+//!
+//! Arguments are parsed into domain types here (`TemplateName`, [`TemplateRef`],
+//! [`VersionRef`], `VersionReq`), so a malformed one is a usage error that clap
+//! reports with exit code 2 before any command runs.
+
+use crate::registry::DEFAULT_REGISTRY;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use reqwest::Url;
+use secrecy::SecretString;
+use semver::{Version, VersionReq};
+use souk_schema::TemplateName;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+const EXAMPLES: &str = "\
+Examples:
+  souk lint                                  Check the template in this folder
+  souk package -o dist                       Write dist/NAME-VERSION.tgz
+  souk publish --token $TOKEN                Lint, package and upload this folder
+  souk search warehouse --category logistics
+  souk info acme/smart-warehouse             A template and its versions
+  souk info acme/smart-warehouse@1.2.0       One version: components, parameters, digest
+  souk resolve acme/smart-warehouse '^2' --from 1.0.0
+  souk yank acme/smart-warehouse@1.2.1       Stop new installs of a bad version
+  souk schema > template-v1.json             For editors that validate souk.yaml
+
+Exit status: 0 success, 1 a failure explained on stderr, 2 bad usage.
+With `--output json`, stdout holds one JSON document: the result, or on failure
+{\"error\": {\"code\", \"message\", \"details\"}} as the registry's API writes errors.";
+
+/// souk: publish application templates to a souk registry, and explore it.
+///
+/// A template is a folder with a `souk.yaml` manifest and the files it
+/// references. `souk` checks it, packs it into a reproducible `.tgz`, uploads
+/// it to a registry, and queries what the registry holds.
+#[derive(Debug, Parser)]
+#[command(name = "souk", version, after_help = EXAMPLES, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The registry's address.
+    #[arg(
+        long,
+        global = true,
+        env = "SOUK_REGISTRY",
+        value_name = "URL",
+        default_value = DEFAULT_REGISTRY,
+        value_parser = parse_registry_url,
+    )]
+    pub registry: Url,
+
+    /// An API token, needed to publish and yank (scope `publish:NAMESPACE`) and
+    /// to read private templates.
+    #[arg(
+        long,
+        global = true,
+        env = "SOUK_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true,
+        value_parser = parse_token,
+    )]
+    pub token: Option<SecretString>,
+
+    /// How to print results: `text` for people, `json` for programs.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+}
+
+/// The form of what a command prints on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum OutputFormat {
+    /// Lines and tables for people.
+    #[default]
+    Text,
+    /// One JSON document: the registry's JSON, or an object each command documents.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a template folder and print every problem with its field path.
+    ///
+    /// Validates `souk.yaml` and the files it references exactly as the
+    /// registry will, and lists every problem at once as
+    /// `error: PATH: MESSAGE`. Exits 1 when there is any.
+    /// With `--output json`, prints the problems as `[{"path", "message"}]`.
+    #[command(
+        after_help = "Examples:\n  souk lint\n  souk lint templates/smart-warehouse\n  souk lint smart-warehouse-1.2.0.tgz"
+    )]
+    Lint(LintArgs),
+
+    /// Write the template's reproducible `.tgz` package and print its path and digest.
+    ///
+    /// The package holds `souk.yaml` and the files it references, in a fixed
+    /// order with fixed times and owners: the same folder always gives the same
+    /// bytes, and so the same `sha256:` digest. The file is named
+    /// `NAME-VERSION.tgz`. With `--output json`, prints
+    /// `{"name", "version", "path", "digest", "size", "files"}`.
+    #[command(
+        after_help = "Examples:\n  souk package\n  souk package templates/smart-warehouse -o dist"
+    )]
+    Package(PackageArgs),
+
+    /// Lint, package and upload a template folder (or upload a `.tgz`).
+    ///
+    /// A folder is checked and packed as `souk package` does; a `.tgz` is
+    /// checked locally before it is sent. Needs a token with the scope
+    /// `publish:NAMESPACE`. Prints `NAMESPACE/NAME@VERSION sha256:…`; with
+    /// `--output json`, the registry's version object.
+    #[command(
+        after_help = "Examples:\n  SOUK_TOKEN=… souk publish\n  souk publish dist/smart-warehouse-1.2.0.tgz --registry https://souk.example.com --token $TOKEN"
+    )]
+    Publish(PublishArgs),
+
+    /// Search the registry's templates.
+    ///
+    /// Prints a table of name, latest version, category and title; with
+    /// `--output json`, the registry's `{items, total, facets}`.
+    #[command(
+        after_help = "Examples:\n  souk search\n  souk search warehouse\n  souk search --category iot --tag mqtt --page 2"
+    )]
+    Search(SearchArgs),
+
+    /// Show a template and its versions, or one version's contents.
+    ///
+    /// `NS/NAME` shows the template: title, summary, category, tags, license,
+    /// homepage and every version (yanked and pre-release ones marked).
+    /// `NS/NAME@VERSION` shows that version: its digest, components with their
+    /// images and ports, and parameters (a secret's default is never shown).
+    /// With `--output json`, the registry's JSON.
+    #[command(
+        after_help = "Examples:\n  souk info acme/smart-warehouse\n  souk info acme/smart-warehouse@1.2.0"
+    )]
+    Info(InfoArgs),
+
+    /// Ask the registry which version a requirement picks, and the upgrade path to it.
+    ///
+    /// Prints the chosen version on the first line and the path on the second
+    /// (`1.0.0 → 1.1.0 → 2.0.0`): with `--from`, only versions reachable by
+    /// allowed upgrades are chosen, through intermediate versions when a
+    /// version's `upgrade.from` demands it. Yanked versions are never chosen.
+    /// With `--output json`, the registry's `{version, digest, path}`.
+    #[command(
+        after_help = "Examples:\n  souk resolve acme/smart-warehouse '^1'\n  souk resolve acme/smart-warehouse '>=1, <3' --from 1.0.0\n  souk resolve acme/smart-warehouse '^2' --pre"
+    )]
+    Resolve(ResolveArgs),
+
+    /// Yank a version (or un-yank it with `--undo`).
+    ///
+    /// A yanked version is never chosen by resolution, so no new install or
+    /// upgrade gets it; sites that run it can still download it. Needs a token
+    /// with the scope `publish:NAMESPACE`.
+    #[command(
+        after_help = "Examples:\n  souk yank acme/smart-warehouse@1.2.1\n  souk yank acme/smart-warehouse@1.2.1 --undo"
+    )]
+    Yank(YankArgs),
+
+    /// Print the JSON Schema of `souk.yaml` (template format v1).
+    ///
+    /// Editors use it to validate a manifest as it is typed. Needs no registry.
+    #[command(after_help = "Examples:\n  souk schema > template-v1.json")]
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The template folder (or a `.tgz` package) to check.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PackageArgs {
+    /// The template folder to pack.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// The folder to write `NAME-VERSION.tgz` into (created if missing).
+    #[arg(
+        short = 'o',
+        long = "out-dir",
+        value_name = "OUT_DIR",
+        default_value = "."
+    )]
+    pub out_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The template folder, or a `.tgz` made by `souk package`.
+    #[arg(value_name = "DIR|TGZ", default_value = ".")]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words to look for in names, titles, summaries and tags.
+    #[arg(value_name = "QUERY")]
+    pub query: Option<String>,
+
+    /// Only templates in this category (a slug such as `iot` or `logistics`).
+    #[arg(long, value_name = "C")]
+    pub category: Option<String>,
+
+    /// Only templates with this tag.
+    #[arg(long, value_name = "T")]
+    pub tag: Option<String>,
+
+    /// Which page of results to show.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page: u32,
+
+    /// How many results a page holds.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub per_page: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// The template, `NS/NAME`, or one of its versions, `NS/NAME@VERSION`.
+    #[arg(value_name = "NS/NAME[@VERSION]")]
+    pub template: TemplateRef,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// The template, `NS/NAME`.
+    #[arg(value_name = "NS/NAME")]
+    pub template: TemplateName,
+
+    /// A semver requirement in Cargo's syntax: `^1.2`, `~1.4`, `>=1, <3`, `*`.
+    #[arg(value_name = "REQ")]
+    pub req: VersionReq,
+
+    /// The installed version: choose only versions it can upgrade to, and print the path.
+    #[arg(long, value_name = "V")]
+    pub from: Option<Version>,
+
+    /// Admit pre-releases (`2.0.0-rc.1`) inside the requirement's range.
+    #[arg(long)]
+    pub pre: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct YankArgs {
+    /// The version to yank, `NS/NAME@VERSION`.
+    #[arg(value_name = "NS/NAME@VERSION")]
+    pub version: VersionRef,
+
+    /// Un-yank: let resolution choose the version again.
+    #[arg(long)]
+    pub undo: bool,
+}
+
+fn parse_registry_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s).map_err(|e| format!("`{s}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{s}` is not an http:// or https:// URL"));
+    }
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(format!("`{s}` has no host"));
+    }
+    Ok(url)
+}
+
+fn parse_token(s: &str) -> Result<SecretString, String> {
+    if s.trim().is_empty() {
+        return Err("the token is empty".into());
+    }
+    Ok(SecretString::from(s.trim()))
+}
+
+fn parse_version(s: &str) -> Result<Version, String> {
+    let v = Version::parse(s).map_err(|e| format!("`{s}` is not a semver version: {e}"))?;
+    if !v.build.is_empty() {
+        return Err(format!(
+            "`{s}` has build metadata (`+{}`), which souk versions never carry",
+            v.build
+        ));
+    }
+    Ok(v)
+}
+
+/// `NS/NAME` or `NS/NAME@VERSION`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateRef {
+    pub name: TemplateName,
+    pub version: Option<Version>,
+}
+
+impl FromStr for TemplateRef {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (name, version) = match s.split_once('@') {
+            Some((name, version)) => (name, Some(parse_version(version)?)),
+            None => (s, None),
+        };
+        Ok(TemplateRef {
+            name: TemplateName::parse(name)?,
+            version,
+        })
+    }
+}
+
+impl fmt::Display for TemplateRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.version {
+            Some(v) => write!(f, "{}@{v}", self.name),
+            None => write!(f, "{}", self.name),
+        }
+    }
+}
+
+/// `NS/NAME@VERSION`: one exact version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRef {
+    pub name: TemplateName,
+    pub version: Version,
+}
+
+impl FromStr for VersionRef {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let r: TemplateRef = s.parse()?;
+        match r.version {
+            Some(version) => Ok(VersionRef {
+                name: r.name,
+                version,
+            }),
+            None => Err(format!(
+                "`{s}` names no version: expected `NS/NAME@VERSION`"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for VersionRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.name, self.version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn template_references() {
+        let r: TemplateRef = "acme/smart-warehouse@1.2.0-beta.1".parse().unwrap();
+        assert_eq!(r.name.to_string(), "acme/smart-warehouse");
+        assert_eq!(r.version.unwrap().to_string(), "1.2.0-beta.1");
+        let r: TemplateRef = "acme/smart-warehouse".parse().unwrap();
+        assert_eq!(r.version, None);
+        for bad in [
+            "acme",
+            "acme/x@",
+            "acme/x@1.2",
+            "Acme/x@1.0.0",
+            "acme/x@1.0.0+build",
+            "acme/x/y@1.0.0",
+        ] {
+            assert!(
+                bad.parse::<TemplateRef>().is_err(),
+                "{bad} should be rejected"
+            );
+        }
+        assert!("acme/x".parse::<VersionRef>().is_err());
+        let v: VersionRef = "acme/x@2.0.0".parse().unwrap();
+        assert_eq!(v.to_string(), "acme/x@2.0.0");
+    }
+
+    #[test]
+    fn registry_urls_must_be_http() {
+        assert!(parse_registry_url("http://127.0.0.1:8080").is_ok());
+        assert!(parse_registry_url("https://souk.example.com/prefix/").is_ok());
+        assert!(parse_registry_url("127.0.0.1:8080").is_err());
+        assert!(parse_registry_url("ftp://x").is_err());
+    }
+}

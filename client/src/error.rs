@@ -1,0 +1,269 @@
+//! The crate's one error type: every failure `souk` explains, with its context.
+//!
+//! Policy, as in uv: an error names what it was working on (which folder, which
+//! file, which URL) and carries what the registry said (`code`, `message`,
+//! `details`). Rendering is [`crate::output::Printer::report`]'s job: one
+//! `error:` line, the problems as `error: PATH: MESSAGE`, then `hint:` lines
+//! from [`Error::hints`]. The exit code comes from [`Error::exit_code`].
+
+use crate::registry::ApiError;
+use reqwest::{Method, StatusCode};
+use souk_schema::Problem;
+use std::path::PathBuf;
+
+/// Why a `souk` command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The path given does not exist.
+    #[error("`{}` does not exist", .path.display())]
+    NotFound { path: PathBuf },
+
+    /// A file was given where a template folder is needed.
+    #[error("`{}` is a file, not a template folder", .path.display())]
+    NotAFolder { path: PathBuf },
+
+    /// A template folder or package could not be read, validated, packed or unpacked.
+    #[error("{}", template_message(.path, .error))]
+    Template {
+        /// The folder or `.tgz` being read.
+        path: PathBuf,
+        /// Not a `#[source]`: the message above already says all of it.
+        error: souk_schema::Error,
+    },
+
+    /// Reading or writing a local file failed.
+    #[error("cannot {action} `{}`", .path.display())]
+    Io {
+        /// What was being done: `read`, `write`, `create the folder`, …
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Writing to standard output failed (a closed pipe is not reported).
+    #[error("cannot write to standard output")]
+    Stdout(#[source] std::io::Error),
+
+    /// The HTTP client could not be set up.
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(String),
+
+    /// No connection to the registry could be made.
+    #[error("cannot connect to the registry at `{registry}`: {cause}")]
+    Connect {
+        /// The `--registry` URL.
+        registry: String,
+        /// The request's URL.
+        url: String,
+        /// The innermost cause (`Connection refused (os error 111)`, a DNS failure, …).
+        cause: String,
+    },
+
+    /// The registry did not answer in time.
+    #[error("`{method} {url}` timed out")]
+    Timeout { method: Method, url: String },
+
+    /// A request failed on the way (connection reset, TLS, a body that could not be sent).
+    #[error("`{method} {url}` failed: {cause}")]
+    Request {
+        method: Method,
+        url: String,
+        cause: String,
+    },
+
+    /// The registry answered with an error in the API's format.
+    #[error("{} (`{method} {url}` answered {status})", .error.message)]
+    Api {
+        method: Method,
+        url: String,
+        status: StatusCode,
+        /// The server's `{"error": {code, message, details}}` (boxed: errors stay small).
+        error: Box<ApiError>,
+        /// Whether a token was sent; the hint for 401 depends on it.
+        authenticated: bool,
+    },
+
+    /// The registry's answer was not what the API promises (not JSON, or not
+    /// the expected shape): probably not a souk registry, or an incompatible one.
+    #[error("unexpected answer to `{method} {url}` ({status}): {reason}")]
+    UnexpectedResponse {
+        method: Method,
+        url: String,
+        status: StatusCode,
+        reason: String,
+    },
+
+    /// Publishing a version that already exists (409 `version_exists`).
+    #[error("`{name}@{version}` is already published on `{registry}`")]
+    VersionExists {
+        name: String,
+        version: String,
+        registry: String,
+    },
+}
+
+fn template_message(path: &std::path::Path, source: &souk_schema::Error) -> String {
+    use souk_schema::Error as S;
+    let path = path.display();
+    match source {
+        S::Invalid(p) => format!(
+            "`{path}` is not a valid template ({} problem{})",
+            p.len(),
+            if p.len() == 1 { "" } else { "s" }
+        ),
+        S::NoManifest(_) => format!("no `souk.yaml` in `{path}`"),
+        S::UnsafePackage(m) => format!("`{path}` is not a safe package: {m}"),
+        S::TooLarge(m) => format!("`{path}` is too large: {m}"),
+        S::Corrupt(m) => format!("`{path}` is not a readable `.tgz` package: {m}"),
+        S::Io { path: file, source } => format!("cannot read `{}`: {source}", file.display()),
+    }
+}
+
+impl Error {
+    /// The process exit code: 1, since every usage error is caught by clap (2)
+    /// before a command runs.
+    pub fn exit_code(&self) -> u8 {
+        1
+    }
+
+    /// A `snake_case` code: the registry's own when it sent one, else ours.
+    /// Used in `--output json` error objects.
+    pub fn code(&self) -> &str {
+        use souk_schema::Error as S;
+        match self {
+            Error::NotFound { .. } => "not_found",
+            Error::NotAFolder { .. } => "not_a_folder",
+            Error::Template { error, .. } => match error {
+                S::Invalid(_) => "invalid_template",
+                S::NoManifest(_) => "no_manifest",
+                S::UnsafePackage(_) => "unsafe_package",
+                S::TooLarge(_) => "package_too_large",
+                S::Corrupt(_) => "corrupt_package",
+                S::Io { .. } => "io",
+            },
+            Error::Io { .. } | Error::Stdout(_) => "io",
+            Error::Client(_) => "client",
+            Error::Connect { .. } => "connection_failed",
+            Error::Timeout { .. } => "timeout",
+            Error::Request { .. } => "request_failed",
+            Error::Api { error, .. } => &error.code,
+            Error::UnexpectedResponse { .. } => "unexpected_response",
+            Error::VersionExists { .. } => "version_exists",
+        }
+    }
+
+    /// The problems to list, one `error: PATH: MESSAGE` line each: a local
+    /// validation's, or the `{path, message}` details of a registry error (422).
+    pub fn problems(&self) -> Vec<Problem> {
+        match self {
+            Error::Template {
+                error: souk_schema::Error::Invalid(p),
+                ..
+            } => p.0.clone(),
+            Error::Api { error, .. } => error.problems(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn hints(&self) -> Vec<String> {
+        use souk_schema::Error as S;
+        match self {
+            Error::NotAFolder { path } => vec![format!(
+                "`souk package` packs a folder that holds a `souk.yaml`; `souk publish {}` uploads a `.tgz` as it is",
+                path.display()
+            )],
+            Error::Template {
+                error: S::NoManifest(_),
+                ..
+            } => vec![
+                "a template folder holds its manifest `souk.yaml` at the root; `souk schema` prints the format's JSON Schema".into(),
+            ],
+            Error::Template {
+                error: S::TooLarge(_),
+                ..
+            } => vec![
+                "a package holds at most 20 MiB packed, 100 MiB unpacked and 1000 files; only `souk.yaml` and the files it references go in".into(),
+            ],
+            Error::Connect { .. } => vec![
+                "is a registry running there? choose another with `--registry URL` or the `SOUK_REGISTRY` environment variable".into(),
+            ],
+            Error::Timeout { .. } => vec![
+                "the registry may be overloaded or unreachable; try again, or check `--registry` / `SOUK_REGISTRY`".into(),
+            ],
+            Error::UnexpectedResponse { status, .. } if status.is_server_error() => vec![
+                "the registry (or a proxy in front of it) failed: try again, and tell its operator if it goes on".into(),
+            ],
+            Error::UnexpectedResponse { .. } => vec![
+                "is `--registry` (or `SOUK_REGISTRY`) the address of a souk registry, and is it as recent as this `souk`?".into(),
+            ],
+            Error::VersionExists { .. } => vec![
+                "a published version never changes: bump the version in `souk.yaml` and publish again".into(),
+            ],
+            Error::Api {
+                status,
+                authenticated,
+                ..
+            } => match status.as_u16() {
+                401 if *authenticated => vec![
+                    "the registry refused the token: check `--token` or the `SOUK_TOKEN` environment variable".into(),
+                ],
+                401 => vec![
+                    "this needs a token: pass `--token TOKEN` or set the `SOUK_TOKEN` environment variable".into(),
+                ],
+                403 => vec![
+                    "the token lacks the scope this needs: publishing and yanking in namespace NS need `publish:NS` (or `publish:*`); pass another with `--token` or `SOUK_TOKEN`".into(),
+                ],
+                413 => vec!["a package holds at most 20 MiB".into()],
+                429 => vec!["the registry is rate limiting: wait a moment and try again".into()],
+                404 if self.code() == "template_not_found" => vec![
+                    "`souk search` finds templates; a private one needs a token with the `read` scope".into(),
+                ],
+                404 if self.code() == "version_not_found" => {
+                    vec!["`souk info NS/NAME` lists a template's versions".into()]
+                }
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    /// The error as `{"error": {code, message, details}}`, the API's shape, for
+    /// `--output json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let details: Vec<serde_json::Value> = match self {
+            Error::Api { error, .. } => error.details.clone(),
+            _ => self
+                .problems()
+                .into_iter()
+                .map(|p| serde_json::json!({"path": p.path, "message": p.message}))
+                .collect(),
+        };
+        let mut error = serde_json::json!({
+            "code": self.code(),
+            "message": crate::output::causes(self).join(": "),
+            "details": details,
+        });
+        if let Error::Api { status, url, .. } | Error::UnexpectedResponse { status, url, .. } = self
+        {
+            error["status"] = status.as_u16().into();
+            error["url"] = url.as_str().into();
+        }
+        let hints = self.hints();
+        if !hints.is_empty() {
+            error["hints"] = hints.into();
+        }
+        serde_json::json!({ "error": error })
+    }
+}
+
+/// The innermost cause of an error chain: for a failed connection, the
+/// operating system's reason rather than reqwest's wrappers.
+pub fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
