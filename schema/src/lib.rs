@@ -20,6 +20,7 @@
 pub mod categories;
 pub mod digest;
 pub mod error;
+pub mod import;
 pub mod interpolate;
 pub mod manifest;
 pub mod names;

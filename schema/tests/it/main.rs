@@ -1,5 +1,6 @@
 //! Integration tests of souk-schema: the format's rules, packaging and unpacking.
 
+mod import;
 mod package;
 mod validate;
 
