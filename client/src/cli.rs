@@ -170,6 +170,89 @@ pub enum Command {
     /// Editors use it to validate a manifest as it is typed. Needs no registry.
     #[command(after_help = "Examples:\n  souk schema > template-v1.json")]
     Schema,
+
+    /// Write a template folder from another format: a Docker Compose file or a
+    /// Rainbond application template.
+    ///
+    /// The folder passes `souk lint` as written. Everything that could not be
+    /// carried over is printed as `warning: FIELD: REASON`, FIELD being where in
+    /// the source it stood; nothing is dropped silently. Secrets are never copied
+    /// into the folder: they become `secret` parameters asked at install.
+    /// With `--output json`, prints `{"path", "name", "version", "files", "warnings"}`.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  souk import compose docker-compose.yml -o my-app\n  souk import compose compose.yaml --image web=registry.example.com/acme/web:1.0.0\n  souk import rainbond ghost.json --namespace acme"
+    )]
+    Import(ImportSource),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// Import a Docker Compose file (services, ports, environment, volumes,
+    /// health checks, `${VAR:-default}` as parameters).
+    #[command(
+        after_help = "Examples:\n  souk import compose docker-compose.yml\n  souk import compose compose.yaml -o shop --namespace acme --image api=registry.example.com/acme/api:2.1.0"
+    )]
+    Compose(ComposeImportArgs),
+    /// Import a Rainbond application template (the JSON a Rainbond console
+    /// exports, bare or wrapped in its app record).
+    #[command(
+        after_help = "Examples:\n  souk import rainbond ghost.json -o ghost --namespace acme"
+    )]
+    Rainbond(RainbondImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportTarget {
+    /// The folder to write (default: the template's name); it must not exist or be empty.
+    #[arg(short = 'o', long = "out-dir", value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+
+    /// The namespace of the template's name (default: `imported`).
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Write into a folder that is not empty, replacing the files it imports.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeImportArgs {
+    /// The Compose file; files it refers to (env_file, bind mounts) are read
+    /// from its folder.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    #[command(flatten)]
+    pub target: ImportTarget,
+
+    /// The template's name (default: the project's `name:`, or the file's stem).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// The image for a service that Compose builds (`build:`), as `SERVICE=REF`.
+    #[arg(long = "image", value_name = "SERVICE=REF", value_parser = parse_image_override)]
+    pub images: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct RainbondImportArgs {
+    /// The Rainbond template's JSON file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    #[command(flatten)]
+    pub target: ImportTarget,
+}
+
+fn parse_image_override(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((service, image)) if !service.is_empty() && !image.is_empty() => {
+            Ok((service.to_string(), image.to_string()))
+        }
+        _ => Err(format!("`{s}` is not `SERVICE=IMAGE`")),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -94,6 +94,18 @@ pub enum Error {
         reason: String,
     },
 
+    /// A file in another format could not be imported.
+    #[error("cannot import `{}`: {error}", .path.display())]
+    Import {
+        path: PathBuf,
+        /// Not a `#[source]`: the message above already says all of it.
+        error: souk_schema::import::ImportError,
+    },
+
+    /// The folder to write into already holds files.
+    #[error("`{}` already exists and is not empty", .path.display())]
+    FolderNotEmpty { path: PathBuf },
+
     /// Publishing a version that already exists (409 `version_exists`).
     #[error("`{name}@{version}` is already published on `{registry}`")]
     VersionExists {
@@ -150,6 +162,8 @@ impl Error {
             Error::Api { error, .. } => &error.code,
             Error::UnexpectedResponse { .. } => "unexpected_response",
             Error::VersionExists { .. } => "version_exists",
+            Error::Import { .. } => "import_failed",
+            Error::FolderNotEmpty { .. } => "folder_not_empty",
         }
     }
 
@@ -197,6 +211,9 @@ impl Error {
             ],
             Error::UnexpectedResponse { .. } => vec![
                 "is `--registry` (or `SOUK_REGISTRY`) the address of a souk registry, and is it as recent as this `souk`?".into(),
+            ],
+            Error::FolderNotEmpty { .. } => vec![
+                "choose another folder with `-o DIR`, or pass `--force` to write into this one".into(),
             ],
             Error::VersionExists { .. } => vec![
                 "a published version never changes: bump the version in `souk.yaml` and publish again".into(),

@@ -1,6 +1,7 @@
 //! One module per command; [`run`] dispatches, and the helpers every command
 //! shares live here: reading a template folder or package, and the client.
 
+mod import;
 mod info;
 mod lint;
 mod package;
@@ -39,6 +40,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, Error> {
         Command::Resolve(args) => resolve::resolve(args, &client(global)?, printer).await,
         Command::Yank(args) => yank::yank(args, &client(global)?, printer).await,
         Command::Schema => schema::schema(printer),
+        Command::Import(source) => import::import(source, printer),
     }
 }
 
