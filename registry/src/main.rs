@@ -1,1 +1,108 @@
-fn main() {}
+//! `souk-registry`: the souk registry server.
+//!
+//! `serve` runs the HTTP API; `migrate` brings the database schema up to date.
+//! Data goes to stdout (nothing, here); logs and messages go to stderr.
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use secrecy::ExposeSecret;
+use souk_registry::config::{Config, Flags};
+use souk_registry::startup::{migrate, Application};
+use std::path::PathBuf;
+use tracing_subscriber::EnvFilter;
+
+/// The souk registry: vendors publish application templates, customers' agents
+/// resolve and install them.
+///
+/// Configuration comes from flags, then the environment (`SOUK_LISTEN`,
+/// `SOUK_DATA_DIR`, `SOUK_DATABASE_URL`, `SOUK_STORE`, `SOUK_ADMIN_TOKEN`,
+/// `SOUK_LOG`, `SOUK_CONFIG`), then a TOML file, then defaults.
+#[derive(Debug, Parser)]
+#[command(name = "souk-registry", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the registry's HTTP API until SIGINT or SIGTERM.
+    Serve(ServeArgs),
+    /// Apply pending database migrations, then exit.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on [env: SOUK_LISTEN] [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// Folder of the database and the packages [env: SOUK_DATA_DIR] [default: ./souk-data].
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Publish the example catalog on first start (when no template exists yet).
+    #[arg(long)]
+    demo: bool,
+    /// A TOML configuration file [env: SOUK_CONFIG].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct MigrateArgs {
+    /// Folder of the database [env: SOUK_DATA_DIR] [default: ./souk-data].
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// A TOML configuration file [env: SOUK_CONFIG].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+fn init_logging(filter: &str) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_new(filter)
+        .with_context(|| format!("invalid `SOUK_LOG` filter `{filter}`"))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Serve(args) => {
+            let config = Config::load(Flags {
+                listen: args.listen,
+                data_dir: args.data_dir,
+                config_file: args.config,
+                demo: args.demo,
+            })?;
+            init_logging(&config.log)?;
+            let mut app = Application::build(config)
+                .await
+                .context("could not start the registry")?;
+            if let Some(token) = app.take_generated_admin_token() {
+                eprintln!(
+                    "admin token (shown once, store it now): {}",
+                    token.expose_secret()
+                );
+            }
+            eprintln!("souk-registry listening on http://{}", app.local_addr());
+            app.run_until_stopped().await.context("the server failed")?;
+        }
+        Command::Migrate(args) => {
+            let config = Config::load(Flags {
+                data_dir: args.data_dir,
+                config_file: args.config,
+                ..Flags::default()
+            })?;
+            init_logging(&config.log)?;
+            let ran = migrate(&config)
+                .await
+                .context("could not migrate the database")?;
+            eprintln!("applied {ran} migration(s)");
+        }
+    }
+    Ok(())
+}

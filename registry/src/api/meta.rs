@@ -1,0 +1,63 @@
+//! Health, the template JSON Schema, the OpenAPI document and the metrics.
+
+use super::openapi::ApiDoc;
+use super::views::Health;
+use crate::domain::catalog;
+use crate::error::{ErrorBody, Result};
+use crate::startup::AppState;
+use actix_web::web::{Data, Json};
+use actix_web::HttpResponse;
+use std::sync::OnceLock;
+use utoipa::OpenApi;
+
+/// Liveness and readiness: the database and the package store are reachable.
+#[utoipa::path(
+    get,
+    path = "/api/v1/health",
+    tag = "meta",
+    responses(
+        (status = 200, body = Health),
+        (status = 503, description = "`unavailable`", body = ErrorBody),
+    )
+)]
+pub async fn health(state: Data<AppState>) -> Result<Json<Health>> {
+    catalog::health(&state).await?;
+    Ok(Json(Health { status: "ok" }))
+}
+
+/// The JSON Schema of `souk.yaml` (format v1), for editors.
+#[utoipa::path(
+    get,
+    path = "/api/v1/schema/template-v1.json",
+    tag = "meta",
+    responses((status = 200, description = "A JSON Schema", body = Object))
+)]
+pub async fn template_schema() -> HttpResponse {
+    static SCHEMA: OnceLock<serde_json::Value> = OnceLock::new();
+    HttpResponse::Ok().json(SCHEMA.get_or_init(souk_schema::schema::template_v1))
+}
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object))
+)]
+pub async fn openapi() -> HttpResponse {
+    static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    HttpResponse::Ok().json(DOC.get_or_init(ApiDoc::openapi))
+}
+
+/// Prometheus metrics (text format).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "meta",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String))
+)]
+pub async fn metrics(state: Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render())
+}

@@ -1,0 +1,349 @@
+//! The registry's typed configuration, loaded once at start and passed explicitly.
+//!
+//! Precedence: command-line flags > environment (`SOUK_*`) > TOML file
+//! (`--config FILE` or `SOUK_CONFIG`) > defaults. Configuration errors are kept
+//! apart from [`crate::Error`]: they stop the process before any request exists.
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The default data folder, relative to the working directory.
+pub const DEFAULT_DATA_DIR: &str = "./souk-data";
+
+/// Everything the registry needs to know to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `host:port` to listen on; port 0 picks a free port (tests do).
+    pub listen: String,
+    /// Where the SQLite database and the package folder live by default.
+    pub data_dir: PathBuf,
+    pub database: DatabaseConfig,
+    pub store: StoreConfig,
+    /// The admin token to make sure of at start. Without one, a registry that has
+    /// no admin token yet generates one and shows it once.
+    pub admin_token: Option<SecretString>,
+    /// A `tracing` filter (`info`, `souk_registry=debug,actix_web=warn`).
+    pub log: String,
+    /// Publish the example catalog when the database has no template yet.
+    pub demo: bool,
+}
+
+/// Where metadata lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseConfig {
+    /// A SQLite file, created when missing.
+    Sqlite { path: PathBuf },
+}
+
+/// Where packages live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreConfig {
+    /// A content-addressed folder: `<root>/packages/sha256/<2 hex>/<hex>.tgz`.
+    Folder { root: PathBuf },
+}
+
+/// What the command line says; `None` means "not given".
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub config_file: Option<PathBuf>,
+    pub demo: bool,
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file `{path}`: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid configuration file `{path}`: {source}")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("`{name}`: {message}")]
+    Invalid { name: &'static str, message: String },
+}
+
+/// The optional TOML file; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    store: Option<String>,
+    admin_token: Option<String>,
+    log: Option<String>,
+    demo: Option<bool>,
+}
+
+impl Config {
+    /// Load from `flags`, the process environment and the TOML file they name.
+    pub fn load(flags: Flags) -> Result<Config, ConfigError> {
+        Self::load_with(flags, |key| std::env::var(key).ok())
+    }
+
+    /// Load with `env` standing in for the environment (tests pass a map).
+    pub fn load_with(
+        flags: Flags,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let env = |key: &str| env(key).filter(|v| !v.is_empty());
+        let file_path = flags
+            .config_file
+            .clone()
+            .or_else(|| env("SOUK_CONFIG").map(PathBuf::from));
+        let file = match &file_path {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+
+        let listen = flags
+            .listen
+            .or_else(|| env("SOUK_LISTEN"))
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+        let data_dir = flags
+            .data_dir
+            .or_else(|| env("SOUK_DATA_DIR").map(PathBuf::from))
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let database = match env("SOUK_DATABASE_URL").or(file.database_url) {
+            Some(url) => parse_database_url(&url)?,
+            None => DatabaseConfig::Sqlite {
+                path: data_dir.join("souk.db"),
+            },
+        };
+        let store = match env("SOUK_STORE").or(file.store) {
+            Some(s) => parse_store(&s)?,
+            None => StoreConfig::Folder {
+                root: data_dir.clone(),
+            },
+        };
+        let admin_token = env("SOUK_ADMIN_TOKEN")
+            .or(file.admin_token)
+            .map(SecretString::from);
+        if let Some(t) = &admin_token {
+            crate::auth::check_admin_token(t).map_err(|message| ConfigError::Invalid {
+                name: "SOUK_ADMIN_TOKEN",
+                message,
+            })?;
+        }
+        let log = env("SOUK_LOG")
+            .or(file.log)
+            .unwrap_or_else(|| "info".to_string());
+        let demo = flags.demo
+            || env("SOUK_DEMO").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+            || file.demo.unwrap_or(false);
+        Ok(Config {
+            listen,
+            data_dir,
+            database,
+            store,
+            admin_token,
+            log,
+            demo,
+        })
+    }
+
+    /// A configuration for a registry in `data_dir` on a free loopback port;
+    /// the starting point of tests and embedding.
+    pub fn for_data_dir(data_dir: &Path) -> Config {
+        Config {
+            listen: "127.0.0.1:0".to_string(),
+            data_dir: data_dir.to_path_buf(),
+            database: DatabaseConfig::Sqlite {
+                path: data_dir.join("souk.db"),
+            },
+            store: StoreConfig::Folder {
+                root: data_dir.to_path_buf(),
+            },
+            admin_token: None,
+            log: "info".to_string(),
+            demo: false,
+        }
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        path: path.to_path_buf(),
+        source: Box::new(source),
+    })
+}
+
+/// `sqlite://PATH`, `sqlite:PATH` or a bare path. Other schemes (PostgreSQL) are
+/// refused by name only: a URL may hold a password, so it is never echoed.
+fn parse_database_url(url: &str) -> Result<DatabaseConfig, ConfigError> {
+    let path = if let Some(rest) = url.strip_prefix("sqlite://") {
+        rest
+    } else if let Some(rest) = url.strip_prefix("sqlite:") {
+        rest
+    } else if let Some((scheme, _)) = url.split_once("://") {
+        return Err(ConfigError::Unsupported(format!(
+            "`SOUK_DATABASE_URL`: `{scheme}` databases are not supported yet; use `sqlite://PATH`"
+        )));
+    } else {
+        url
+    };
+    if path.is_empty() {
+        return Err(ConfigError::Invalid {
+            name: "SOUK_DATABASE_URL",
+            message: "the SQLite path is empty".into(),
+        });
+    }
+    Ok(DatabaseConfig::Sqlite {
+        path: PathBuf::from(path),
+    })
+}
+
+/// A folder, as a bare path or `file://PATH`. Other stores (OCI) come later.
+fn parse_store(s: &str) -> Result<StoreConfig, ConfigError> {
+    let root = if let Some(rest) = s.strip_prefix("file://") {
+        rest
+    } else if let Some((scheme, _)) = s.split_once("://") {
+        return Err(ConfigError::Unsupported(format!(
+            "`SOUK_STORE`: `{scheme}` package stores are not supported yet; use a folder path"
+        )));
+    } else {
+        s
+    };
+    Ok(StoreConfig::Folder {
+        root: PathBuf::from(root),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn load(flags: Flags, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::load_with(flags, |k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let c = load(Flags::default(), &[]).unwrap();
+        assert_eq!(c.listen, DEFAULT_LISTEN);
+        assert_eq!(c.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        assert_eq!(
+            c.database,
+            DatabaseConfig::Sqlite {
+                path: PathBuf::from(DEFAULT_DATA_DIR).join("souk.db")
+            }
+        );
+        assert_eq!(
+            c.store,
+            StoreConfig::Folder {
+                root: PathBuf::from(DEFAULT_DATA_DIR)
+            }
+        );
+        assert!(c.admin_token.is_none());
+        assert!(!c.demo);
+    }
+
+    #[test]
+    fn flags_beat_env_beat_file_beat_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("souk.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:1\"\ndata_dir = \"/file\"\nlog = \"debug\"\ndemo = true\n",
+        )
+        .unwrap();
+        let flags = Flags {
+            listen: Some("127.0.0.1:3".into()),
+            config_file: Some(file.clone()),
+            ..Flags::default()
+        };
+        let c = load(
+            flags,
+            &[("SOUK_LISTEN", "127.0.0.1:2"), ("SOUK_DATA_DIR", "/env")],
+        )
+        .unwrap();
+        assert_eq!(c.listen, "127.0.0.1:3");
+        assert_eq!(c.data_dir, PathBuf::from("/env"));
+        assert_eq!(c.log, "debug");
+        assert!(c.demo);
+
+        let c = load(
+            Flags::default(),
+            &[
+                ("SOUK_CONFIG", file.to_str().unwrap()),
+                ("SOUK_LISTEN", "127.0.0.1:2"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.listen, "127.0.0.1:2");
+        assert_eq!(c.data_dir, PathBuf::from("/file"));
+    }
+
+    #[test]
+    fn unknown_file_keys_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("souk.toml");
+        std::fs::write(&file, "lisen = \"x\"\n").unwrap();
+        let flags = Flags {
+            config_file: Some(file),
+            ..Flags::default()
+        };
+        assert!(matches!(load(flags, &[]), Err(ConfigError::Parse { .. })));
+    }
+
+    #[test]
+    fn database_urls() {
+        let c = load(
+            Flags::default(),
+            &[("SOUK_DATABASE_URL", "sqlite:///tmp/x.db")],
+        )
+        .unwrap();
+        assert_eq!(
+            c.database,
+            DatabaseConfig::Sqlite {
+                path: PathBuf::from("/tmp/x.db")
+            }
+        );
+        let err = load(
+            Flags::default(),
+            &[("SOUK_DATABASE_URL", "postgres://u:hunter2@db/souk")],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("not supported yet"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+        let err = load(Flags::default(), &[("SOUK_STORE", "oci://harbor/souk")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not supported yet"), "{err}");
+    }
+
+    #[test]
+    fn admin_token_is_secret_and_checked() {
+        let token = format!("souk_{}", "a".repeat(40));
+        let c = load(Flags::default(), &[("SOUK_ADMIN_TOKEN", &token)]).unwrap();
+        assert_eq!(c.admin_token.as_ref().unwrap().expose_secret(), token);
+        assert!(!format!("{c:?}").contains(&token));
+        assert!(load(Flags::default(), &[("SOUK_ADMIN_TOKEN", "short")]).is_err());
+    }
+}

@@ -1,0 +1,112 @@
+//! The database: the only module that knows diesel and SQL.
+//!
+//! [`Db`] offers async methods, one per question or change the registry has.
+//! Each runs its synchronous diesel code on the blocking pool through
+//! `Db::run`, so the async executor's threads never wait on SQLite. Rows leave
+//! this module as the plain structs of [`models`]; the API converts them to wire
+//! types with `From`.
+
+pub mod categories;
+mod connection;
+pub mod events;
+pub mod models;
+mod schema;
+pub mod templates;
+pub mod tokens;
+
+use crate::error::Error;
+use connection::{Conn, ConnPool};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::path::Path;
+
+pub use models::*;
+
+/// The migrations of `migrations/sqlite`, compiled into the binary.
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+
+/// A handle on the database: a connection pool. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: ConnPool,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").finish_non_exhaustive()
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Self {
+        Error::internal("database query failed", e)
+    }
+}
+
+impl Db {
+    /// Open the SQLite database at `path`, creating it (and its folder) when missing.
+    pub fn open_sqlite(path: &Path) -> Result<Db, Error> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::internal(
+                    format!("creating the database folder `{}`", dir.display()),
+                    e,
+                )
+            })?;
+        }
+        let pool = connection::pool(path).map_err(|e| {
+            Error::internal(format!("opening the database `{}`", path.display()), e)
+        })?;
+        Ok(Db { pool })
+    }
+
+    /// Apply the migrations that have not run yet; returns how many ran.
+    pub async fn migrate(&self) -> Result<usize, Error> {
+        self.run("running migrations", |conn| {
+            let ran = conn
+                .run_pending_migrations(MIGRATIONS)
+                .map_err(|e| Error::internal("applying a migration", e))?;
+            Ok(ran.len())
+        })
+        .await
+    }
+
+    /// Is the database answering?
+    pub async fn ping(&self) -> Result<(), Error> {
+        self.run("checking the database", |conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Run `f` with a pooled connection on the blocking pool. `what` names the
+    /// work for the log when it fails.
+    async fn run<T, F>(&self, what: &'static str, f: F) -> Result<T, Error>
+    where
+        F: FnOnce(&mut Conn) -> Result<T, Error> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let mut conn = pool
+                .get()
+                .map_err(|e| Error::internal("getting a database connection", e))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| Error::internal("a database task did not finish", e))?;
+        result.map_err(|e| match e {
+            Error::Internal { context, source } => Error::Internal {
+                context: format!("{what}: {context}"),
+                source,
+            },
+            other => other,
+        })
+    }
+}
+
+/// The current time as stored: UTC without an offset (`TIMESTAMP`).
+fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}

@@ -1,0 +1,77 @@
+//! Browsing the market: categories, search, and the health of what serves it.
+
+use crate::api::views::{CategoryView, Facets, SearchResults, TemplateSummary};
+use crate::error::{Error, Result};
+use crate::search::Query;
+use crate::startup::AppState;
+
+/// The most results one page may hold.
+pub const MAX_PER_PAGE: usize = 100;
+/// Results per page when the caller does not say.
+pub const DEFAULT_PER_PAGE: usize = 20;
+
+/// Every category with its number of templates, in display order.
+pub async fn categories(state: &AppState) -> Result<Vec<CategoryView>> {
+    Ok(state
+        .db
+        .categories_with_counts()
+        .await?
+        .into_iter()
+        .map(CategoryView::from)
+        .collect())
+}
+
+/// What to search for, as the caller asked.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub text: String,
+    pub category: Option<String>,
+    pub tag: Option<String>,
+    /// From 1.
+    pub page: usize,
+    pub per_page: usize,
+}
+
+/// Search (or browse, with no text) one page of templates.
+pub fn search(state: &AppState, s: Search) -> Result<SearchResults> {
+    if s.page == 0 {
+        return Err(Error::BadRequest("`page` starts at 1".into()));
+    }
+    if s.per_page == 0 || s.per_page > MAX_PER_PAGE {
+        return Err(Error::BadRequest(format!(
+            "`per_page` must be between 1 and {MAX_PER_PAGE}"
+        )));
+    }
+    let hits = state.search.search(&Query {
+        text: s.text,
+        category: s.category,
+        tag: s.tag,
+        offset: (s.page - 1).saturating_mul(s.per_page),
+        limit: s.per_page,
+    });
+    Ok(SearchResults {
+        items: hits.items.into_iter().map(TemplateSummary::from).collect(),
+        total: hits.total,
+        page: s.page,
+        per_page: s.per_page,
+        facets: Facets {
+            category: hits.categories,
+            tags: hits.tags,
+        },
+    })
+}
+
+/// Are the database and the package store reachable?
+pub async fn health(state: &AppState) -> Result<()> {
+    // The cause is logged here, as a warning, because a 503 is not an internal
+    // error the error type would log, yet the operator needs to know why.
+    if let Err(e) = state.db.ping().await {
+        tracing::warn!(error = %e, "health check: the database is not reachable");
+        return Err(Error::Unavailable("the database is not reachable".into()));
+    }
+    if let Err(e) = state.store.check().await {
+        tracing::warn!(error = %e, "health check: the package store is not usable");
+        return Err(Error::Unavailable("the package store is not usable".into()));
+    }
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! Picking a version for a requirement, with the upgrade path from an installed
+//! version (`souk_schema::resolve` holds the rules).
+
+use super::templates::find_template;
+use crate::api::views::ResolutionView;
+use crate::error::{Error, Result};
+use crate::startup::AppState;
+use semver::{Version, VersionReq};
+use souk_schema::resolve::{resolve as pick, Candidate};
+use souk_schema::TemplateName;
+
+/// The version of `name` to install (`from: None`) or to upgrade to from `from`.
+pub async fn resolve(
+    state: &AppState,
+    name: &TemplateName,
+    req: &VersionReq,
+    from: Option<&Version>,
+    pre: bool,
+) -> Result<ResolutionView> {
+    let t = find_template(state, name).await?;
+    let candidates: Vec<Candidate> = t
+        .versions
+        .iter()
+        .map(|v| Candidate {
+            version: v.semver(),
+            upgrade_from: v.upgrade_from.as_deref().and_then(|r| r.parse().ok()),
+            yanked: v.yanked,
+        })
+        .collect();
+    let chosen = pick(&candidates, req, from, pre).ok_or_else(|| Error::NoMatchingVersion {
+        template: name.to_string(),
+        req: req.to_string(),
+        from: from.map(Version::to_string),
+    })?;
+    let digest = t
+        .versions
+        .iter()
+        .find(|v| v.semver() == chosen.version)
+        .map(|v| v.digest.clone())
+        .ok_or_else(|| {
+            Error::internal(
+                "resolving a version",
+                "the chosen version is not among the candidates",
+            )
+        })?;
+    Ok(ResolutionView {
+        template: name.to_string(),
+        version: chosen.version.to_string(),
+        digest,
+        path: chosen.path.iter().map(Version::to_string).collect(),
+    })
+}

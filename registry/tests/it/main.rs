@@ -1,0 +1,12 @@
+//! The registry over real HTTP: each test starts the real server (`TestApp`) on
+//! a free port with a fresh data folder.
+
+mod auth;
+mod cli;
+mod demo;
+mod events;
+mod helpers;
+mod http;
+mod publish;
+mod resolve;
+mod search;
