@@ -44,6 +44,8 @@ async fn sigkill_during_publishes_leaves_no_half_published_version() {
             "round {round}: no publish reached the server before the kill"
         );
         registry.restart();
+        let acked_now: usize = acked.lock().unwrap().values().map(|v| v.len()).sum();
+        eprintln!("round {round}: {sent} publishes sent, {acked_now} acknowledged so far; checking after restart");
         check_consistency(&registry, &acked).await;
     }
     let total: usize = acked.lock().unwrap().values().map(|v| v.len()).sum();
