@@ -25,6 +25,7 @@ Examples:
   souk resolve acme/smart-warehouse '^2' --from 1.0.0
   souk yank acme/smart-warehouse@1.2.1       Stop new installs of a bad version
   souk schema > template-v1.json             For editors that validate souk.yaml
+  souk import compose docker-compose.yml     Start a template from a Compose file
 
 Exit status: 0 success, 1 a failure explained on stderr, 2 bad usage.
 With `--output json`, stdout holds one JSON document: the result, or on failure
@@ -184,6 +185,241 @@ pub enum Command {
         after_help = "Examples:\n  souk import compose docker-compose.yml -o my-app\n  souk import compose compose.yaml --image web=registry.example.com/acme/web:1.0.0\n  souk import rainbond ghost.json --namespace acme"
     )]
     Import(ImportSource),
+
+    /// Install a template on this site's container engine (Docker) as a release.
+    ///
+    /// Resolves the requirement (`*` when none is given) on the registry,
+    /// downloads the package (refused unless its digest is the one announced),
+    /// checks the parameter values against the template, pulls the images and
+    /// starts the components in `dependsOn` order, each after the ones it
+    /// depends on are ready; init jobs run once, after their component is ready.
+    /// Exits 1 when the release does not become ready. Secret values are never
+    /// printed. With `--output json`, prints the release's status (see `souk status`).
+    #[command(
+        after_help = "Examples:\n  souk install acme/smart-warehouse --release wh --set admin_password=$PW\n  souk install acme/smart-warehouse@^1.2 --release wh --values site.yaml --set domain=wh.example.com"
+    )]
+    Install(InstallArgs),
+
+    /// Upgrade a release to the newest version its template allows, or `--to V`.
+    ///
+    /// Goes through the intermediate versions that `upgrade.from` demands.
+    /// Components that did not change keep their containers; changed ones are
+    /// replaced (several replicas: new ones first); migrations run after a
+    /// snapshot of the volumes they touch. If the new revision is not ready in
+    /// time, or a migration fails, the previous revision comes back (its data
+    /// restored from the snapshot) and the command exits 1.
+    #[command(
+        after_help = "Examples:\n  souk upgrade wh\n  souk upgrade wh --to 1.3.0 --set retention_days=90"
+    )]
+    Upgrade(UpgradeArgs),
+
+    /// Roll a release back to an earlier revision (by default the one before).
+    ///
+    /// The earlier revision's version and values are applied again as a new
+    /// revision. Volumes are kept as they are.
+    #[command(after_help = "Examples:\n  souk rollback wh\n  souk rollback wh --revision 1")]
+    Rollback(RollbackArgs),
+
+    /// Show this site's releases, or one release, and their components' state.
+    ///
+    /// With `--output json`, prints `{release, template, version, revision,
+    /// state, message, components: [{name, state, containers, urls}]}` (a list
+    /// of them without a release name).
+    #[command(after_help = "Examples:\n  souk status\n  souk status wh --output json")]
+    Status(StatusArgs),
+
+    /// List a release's revisions: version, outcome, and why one failed.
+    #[command(after_help = "Examples:\n  souk history wh")]
+    History(HistoryArgs),
+
+    /// Remove a release: its containers, network and volumes (unless `--keep-data`).
+    #[command(after_help = "Examples:\n  souk uninstall wh\n  souk uninstall wh --keep-data")]
+    Uninstall(UninstallArgs),
+
+    /// Run the agent: follow the registry's feed, install and upgrade the
+    /// subscribed releases on their own, and report their state.
+    ///
+    /// The configuration file (TOML) names the registry, the token, this
+    /// agent's id and its subscriptions. While the registry is unreachable the
+    /// agent waits and retries; running releases are never touched by an outage.
+    #[command(after_help = "Examples:\n  souk agent --config /etc/souk/agent.toml")]
+    Agent(AgentArgs),
+}
+
+/// Where the agent keeps its state, config files and snapshots.
+#[derive(Debug, Args)]
+pub struct AgentDirArgs {
+    /// The agent's data folder (its SQLite state, config files, snapshots).
+    #[arg(
+        long = "data-dir",
+        env = "SOUK_AGENT_DIR",
+        value_name = "DIR",
+        default_value = "souk-agent"
+    )]
+    pub data_dir: PathBuf,
+}
+
+/// Parameter values given on the command line.
+#[derive(Debug, Args)]
+pub struct ValueArgs {
+    /// A parameter value, `NAME=VALUE`; may be repeated; wins over `--values`.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+
+    /// A YAML or JSON file of parameter values (`name: value` lines).
+    #[arg(long = "values", value_name = "FILE")]
+    pub values: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// The template and an optional semver requirement: `NS/NAME` or `NS/NAME@REQ`.
+    #[arg(value_name = "NS/NAME[@REQ]")]
+    pub template: TemplateReq,
+
+    /// The release's name on this site: `[a-z0-9][a-z0-9-]*`, at most 40 characters.
+    #[arg(long, value_name = "R", value_parser = parse_release)]
+    pub release: String,
+
+    #[command(flatten)]
+    pub values: ValueArgs,
+
+    /// Admit pre-releases inside the requirement's range.
+    #[arg(long)]
+    pub pre: bool,
+
+    #[command(flatten)]
+    pub agent: AgentDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// The release to upgrade.
+    #[arg(value_name = "R", value_parser = parse_release)]
+    pub release: String,
+
+    /// The version to go to (default: the newest reachable one).
+    #[arg(long, value_name = "V", value_parser = parse_version)]
+    pub to: Option<Version>,
+
+    #[command(flatten)]
+    pub values: ValueArgs,
+
+    /// Admit pre-releases.
+    #[arg(long)]
+    pub pre: bool,
+
+    /// Remove the volumes of components the new version no longer has.
+    #[arg(long)]
+    pub prune_data: bool,
+
+    #[command(flatten)]
+    pub agent: AgentDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The release to roll back.
+    #[arg(value_name = "R", value_parser = parse_release)]
+    pub release: String,
+
+    /// The revision to go back to (default: the one before the current one).
+    #[arg(long, value_name = "N")]
+    pub revision: Option<i64>,
+
+    #[command(flatten)]
+    pub agent: AgentDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// One release (default: all of them).
+    #[arg(value_name = "R", value_parser = parse_release)]
+    pub release: Option<String>,
+
+    #[command(flatten)]
+    pub agent: AgentDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[arg(value_name = "R", value_parser = parse_release)]
+    pub release: String,
+
+    #[command(flatten)]
+    pub agent: AgentDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    #[arg(value_name = "R", value_parser = parse_release)]
+    pub release: String,
+
+    /// Keep the release's volumes (a later install of the same name finds them).
+    #[arg(long)]
+    pub keep_data: bool,
+
+    #[command(flatten)]
+    pub agent: AgentDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// The agent's configuration (TOML): registry, token, agent id, subscriptions.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "SOUK_AGENT_CONFIG",
+        default_value = "agent.toml"
+    )]
+    pub config: PathBuf,
+
+    /// Stop after this many seconds (for tests and benchmarks; default: run until killed).
+    #[arg(long, value_name = "SECONDS", hide = true)]
+    pub exit_after: Option<u64>,
+}
+
+/// A release name: it names Docker networks, volumes and containers.
+pub fn parse_release(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 40
+        && s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a release name: `[a-z0-9][a-z0-9-]*`, at most 40 characters"
+        ))
+    }
+}
+
+/// `NS/NAME` or `NS/NAME@REQ`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateReq {
+    pub name: TemplateName,
+    pub req: Option<VersionReq>,
+}
+
+impl FromStr for TemplateReq {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (name, req) = match s.split_once('@') {
+            Some((name, req)) => (
+                name,
+                Some(
+                    VersionReq::parse(req)
+                        .map_err(|e| format!("`{req}` is not a semver requirement: {e}"))?,
+                ),
+            ),
+            None => (s, None),
+        };
+        Ok(TemplateReq {
+            name: TemplateName::parse(name)?,
+            req,
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -345,7 +581,7 @@ pub struct YankArgs {
     pub undo: bool,
 }
 
-fn parse_registry_url(s: &str) -> Result<Url, String> {
+pub fn parse_registry_url(s: &str) -> Result<Url, String> {
     let url = Url::parse(s).map_err(|e| format!("`{s}` is not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("`{s}` is not an http:// or https:// URL"));

@@ -113,6 +113,63 @@ pub enum Error {
         version: String,
         registry: String,
     },
+
+    /// The container engine refused or failed a call.
+    #[error(transparent)]
+    Runtime(#[from] crate::agent::runtime::RuntimeError),
+
+    /// The agent's state database failed.
+    #[error(transparent)]
+    Store(#[from] crate::agent::state::StoreError),
+
+    /// No release of that name on this site.
+    #[error("no release `{release}` on this site")]
+    ReleaseNotFound { release: String },
+
+    /// Installing a release name that is taken.
+    #[error("release `{release}` is already installed")]
+    ReleaseExists { release: String },
+
+    /// Parameter values the template refuses; a secret's value is never quoted.
+    #[error("the parameter values are not valid for this template")]
+    Values {
+        problems: Vec<crate::agent::values::ValueProblem>,
+    },
+
+    /// A template could not be rendered into containers.
+    #[error("cannot render the template: {message}")]
+    Render { message: String },
+
+    /// A downloaded package's bytes do not have the announced digest.
+    #[error("the package of `{name}` has digest `{actual}`, not the `{expected}` the registry announced: refused")]
+    DigestMismatch {
+        name: String,
+        expected: String,
+        actual: String,
+    },
+
+    /// A revision that does not exist (or none to go back to).
+    #[error("{}", match .revision { Some(n) => format!("release `{release}` has no revision {n}"), None => format!("release `{release}` has no revision to use") })]
+    NoRevision {
+        release: String,
+        revision: Option<i64>,
+    },
+
+    /// The new revision did not become healthy; the previous one runs again.
+    #[error("revision {failed} of `{release}` failed and was rolled back: {reason}")]
+    RolledBack {
+        release: String,
+        failed: i64,
+        reason: String,
+    },
+
+    /// Another process holds the agent's data dir (a running `souk agent`?).
+    #[error("another souk process is changing the releases in `{}`", .path.display())]
+    Busy { path: PathBuf },
+
+    /// The agent's configuration file is not usable.
+    #[error("cannot use the agent configuration `{}`: {message}", .path.display())]
+    AgentConfig { path: PathBuf, message: String },
 }
 
 fn template_message(path: &std::path::Path, source: &souk_schema::Error) -> String {
@@ -164,6 +221,17 @@ impl Error {
             Error::VersionExists { .. } => "version_exists",
             Error::Import { .. } => "import_failed",
             Error::FolderNotEmpty { .. } => "folder_not_empty",
+            Error::Runtime(_) => "runtime_failed",
+            Error::Store(_) => "state_failed",
+            Error::ReleaseNotFound { .. } => "release_not_found",
+            Error::ReleaseExists { .. } => "release_exists",
+            Error::Values { .. } => "invalid_values",
+            Error::Render { .. } => "render_failed",
+            Error::DigestMismatch { .. } => "digest_mismatch",
+            Error::NoRevision { .. } => "revision_not_found",
+            Error::RolledBack { .. } => "rolled_back",
+            Error::AgentConfig { .. } => "invalid_agent_config",
+            Error::Busy { .. } => "agent_busy",
         }
     }
 
@@ -176,6 +244,10 @@ impl Error {
                 ..
             } => p.0.clone(),
             Error::Api { error, .. } => error.problems(),
+            Error::Values { problems } => problems
+                .iter()
+                .map(|p| Problem::new(format!("params.{}", p.name), p.message.clone()))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -218,6 +290,26 @@ impl Error {
             Error::VersionExists { .. } => vec![
                 "a published version never changes: bump the version in `souk.yaml` and publish again".into(),
             ],
+            Error::Runtime(_) => vec![
+                "is the Docker Engine running and reachable? `docker info` tells (the agent uses `DOCKER_HOST` or the local socket)".into(),
+            ],
+            Error::ReleaseNotFound { .. } => vec!["`souk status` lists this site's releases".into()],
+            Error::ReleaseExists { release } => vec![format!(
+                "`souk upgrade {release}` upgrades it; `souk uninstall {release}` removes it"
+            )],
+            Error::Values { .. } => vec![
+                "`souk info NS/NAME@VERSION` lists the template's parameters".into(),
+            ],
+            Error::DigestMismatch { .. } => vec![
+                "the package was altered on the way or in the registry's store; tell the registry's operator".into(),
+            ],
+            Error::Busy { .. } => vec![
+                "one process at a time installs and upgrades: wait for it, or stop the running `souk agent` (it applies subscriptions itself)".into(),
+            ],
+            Error::NoRevision { release, .. } => vec![format!("`souk history {release}` lists its revisions")],
+            Error::RolledBack { release, .. } => vec![format!(
+                "`souk history {release}` shows the failed revision and why; the previous one runs"
+            )],
             Error::Api {
                 status,
                 authenticated,

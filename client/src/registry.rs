@@ -231,6 +231,13 @@ pub struct VersionInfo {
     pub manifest: Option<Value>,
 }
 
+/// `GET /events`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventsPage {
+    pub events: Vec<Value>,
+    pub cursor: i64,
+}
+
 /// `GET /templates/{ns}/{name}/resolve`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Resolution {
@@ -422,6 +429,36 @@ impl RegistryClient {
     pub async fn schema(&self) -> Result<Reply<Value>, Error> {
         self.get(self.endpoint(&["schema", "template-v1.json"]))
             .await
+    }
+
+    /// `GET /events?since=&wait=&templates=`: the feed, held up to `wait` seconds.
+    pub async fn events(
+        &self,
+        since: i64,
+        wait: u64,
+        templates: &[String],
+    ) -> Result<Reply<EventsPage>, Error> {
+        let mut url = self.endpoint(&["events"]);
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs.append_pair("since", &since.to_string());
+            pairs.append_pair("wait", &wait.to_string());
+            if !templates.is_empty() {
+                pairs.append_pair("templates", &templates.join(","));
+            }
+        }
+        // A long poll outlasts the usual request timeout's purpose, not its value.
+        let request = self
+            .request(Method::GET, url.clone())
+            .timeout(Duration::from_secs(wait + 30));
+        self.json(Method::GET, url, request).await
+    }
+
+    /// `POST /agents/{agent_id}/report`: an agent's releases and their state.
+    pub async fn report(&self, agent_id: &str, report: &Value) -> Result<(), Error> {
+        let url = self.endpoint(&["agents", agent_id, "report"]);
+        let request = self.request(Method::POST, url.clone()).json(report);
+        self.send(Method::POST, url, request).await.map(drop)
     }
 
     fn request(&self, method: Method, url: Url) -> RequestBuilder {

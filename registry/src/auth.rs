@@ -147,6 +147,21 @@ impl Principal {
         }
     }
 
+    /// 403 unless the token is an agent's (or an admin's).
+    pub fn require_agent(&self) -> Result<()> {
+        if self
+            .scopes
+            .iter()
+            .any(|s| matches!(s, Scope::Agent | Scope::Admin))
+        {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(
+                "this needs a token with the `agent` scope".into(),
+            ))
+        }
+    }
+
     /// 403 unless the token may publish and yank in `ns`.
     pub fn require_publish(&self, ns: &Namespace) -> Result<()> {
         let allowed = self.scopes.iter().any(|s| match s {
@@ -166,7 +181,7 @@ impl Principal {
 
 /// The bearer token of a request, if it has one. Extracting never touches the
 /// database; [`authenticate`] does.
-pub struct BearerToken(Option<SecretString>);
+pub struct BearerToken(pub(crate) Option<SecretString>);
 
 impl FromRequest for BearerToken {
     type Error = Error;

@@ -117,7 +117,7 @@ impl Error {
     }
 
     /// The full cause chain, for the log.
-    fn chain(&self) -> String {
+    pub(crate) fn chain(&self) -> String {
         let mut out = self.to_string();
         let mut cause = std::error::Error::source(self);
         while let Some(c) = cause {

@@ -17,6 +17,7 @@
 //! search/      the `SearchIndex` trait and its embedded in-memory index
 //! events.rs    wakes long-polling agents when an event is committed
 //! metrics.rs   Prometheus counters and histograms, and their middleware
+//! pages/       the market UI and dev console: HTML handlers over souk-web's page structs
 //! demo.rs      the example catalog that `serve --demo` publishes on first start
 //! ```
 //!
@@ -41,6 +42,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod metrics;
+pub mod pages;
 pub mod routes;
 pub mod search;
 pub mod startup;

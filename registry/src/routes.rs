@@ -1,9 +1,12 @@
 //! Every route of the registry, in one place. `/metrics` is at the root; the
-//! API is under `/api/v1`. Anything else is a JSON 404.
+//! API is under `/api/v1` (an unknown API path is a JSON 404). The market UI
+//! and the dev console (HTML, `pages`) are at the root; any other path is the
+//! HTML 404 page.
 
 use crate::api::{
-    categories, events, fallback, meta, resolve, templates, tokens, versions, views::PREFIX,
+    agents, categories, events, fallback, meta, resolve, templates, tokens, versions, views::PREFIX,
 };
+use crate::pages::{self, console, market};
 use actix_web::web;
 
 /// Register every route, the extractors' JSON error handlers and the JSON 404.
@@ -44,7 +47,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::resource("/templates/{ns}/{name}/versions/{version}/yank")
                         .route(web::put().to(versions::yank)),
                 )
+                .service(
+                    web::resource("/templates/{ns}/{name}/fleet")
+                        .route(web::get().to(agents::show)),
+                )
                 .service(web::resource("/events").route(web::get().to(events::list)))
+                .service(
+                    web::resource("/agents/{agent_id}/report")
+                        .route(web::post().to(agents::report)),
+                )
                 .service(web::resource("/tokens").route(web::post().to(tokens::create)))
                 .service(
                     web::resource("/schema/template-v1.json")
@@ -52,5 +63,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(web::resource("/openapi.json").route(web::get().to(meta::openapi))),
         )
-        .default_service(web::to(fallback::not_found));
+        .service(web::resource("/").route(web::get().to(market::home)))
+        .service(web::resource("/templates").route(web::get().to(market::browse)))
+        .service(web::resource("/t/{ns}/{name}").route(web::get().to(market::template)))
+        .service(web::resource("/t/{ns}/{name}/{version}").route(web::get().to(market::version)))
+        .service(web::resource("/console").route(web::get().to(console::index)))
+        .service(web::resource("/console/login").route(web::post().to(console::login)))
+        .service(web::resource("/console/logout").route(web::post().to(console::logout)))
+        .service(web::resource("/console/upload").route(web::post().to(console::upload)))
+        .service(web::resource("/console/yank").route(web::post().to(console::yank)))
+        .service(web::resource("/console/tokens").route(web::post().to(console::mint)))
+        .service(web::resource("/static/{path:.*}").route(web::get().to(pages::asset)))
+        .service(web::resource("/lang/{code}").route(web::get().to(pages::switch_lang)))
+        .default_service(web::to(pages::not_found));
 }

@@ -11,6 +11,7 @@ use crate::api::fallback;
 use crate::auth;
 use crate::config::{Config, DatabaseConfig, StoreConfig};
 use crate::db::{CategoryRow, Db};
+use crate::domain::cache::TemplateCache;
 use crate::domain::index;
 use crate::error::{Error, Result};
 use crate::events::EventBus;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub search: Arc<dyn SearchIndex>,
     pub events: EventBus,
     pub metrics: Metrics,
+    /// Template documents and resolution candidates, invalidated on commit.
+    pub cache: TemplateCache,
     /// Serialises "read a template from the database, update its search
     /// document", so that a slow refresh cannot put back an older state.
     pub(crate) index_lock: tokio::sync::Mutex<()>,
@@ -69,6 +72,7 @@ impl AppState {
             search: Arc::new(MemoryIndex::new()),
             events: EventBus::new(head),
             metrics: Metrics::new(),
+            cache: TemplateCache::default(),
             index_lock: tokio::sync::Mutex::new(()),
         };
         let indexed = index::rebuild(&state).await?;

@@ -5,6 +5,8 @@
 //! The binaries are found next to the test executable (`target/debug`), where
 //! `cargo test --workspace` builds them before any test runs.
 
+pub mod docker;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

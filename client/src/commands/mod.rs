@@ -1,14 +1,21 @@
 //! One module per command; [`run`] dispatches, and the helpers every command
 //! shares live here: reading a template folder or package, and the client.
 
+mod agent;
+mod history;
 mod import;
 mod info;
+mod install;
 mod lint;
 mod package;
 mod publish;
 mod resolve;
+mod rollback;
 mod schema;
 mod search;
+mod status;
+mod uninstall;
+mod upgrade;
 mod yank;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -41,6 +48,13 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, Error> {
         Command::Yank(args) => yank::yank(args, &client(global)?, printer).await,
         Command::Schema => schema::schema(printer),
         Command::Import(source) => import::import(source, printer),
+        Command::Install(args) => install::install(args, &client(global)?, printer).await,
+        Command::Upgrade(args) => upgrade::upgrade(args, &client(global)?, printer).await,
+        Command::Rollback(args) => rollback::rollback(args, printer).await,
+        Command::Status(args) => status::status(args, printer).await,
+        Command::History(args) => history::history(args, printer).await,
+        Command::Uninstall(args) => uninstall::uninstall(args, printer).await,
+        Command::Agent(args) => agent::agent(args, printer).await,
     }
 }
 

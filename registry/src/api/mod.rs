@@ -4,6 +4,7 @@
 //! a template is a 404), call one function of [`crate::domain`], map the result
 //! to a response. Routes are registered in [`crate::routes`].
 
+pub mod agents;
 pub mod categories;
 pub mod events;
 pub mod fallback;

@@ -1,7 +1,7 @@
 //! The OpenAPI document, served at `GET /api/v1/openapi.json`. Every route of
 //! [`crate::routes`] is listed here; a test checks that they agree.
 
-use super::{categories, events, meta, resolve, templates, tokens, versions};
+use super::{agents, categories, events, meta, resolve, templates, tokens, versions};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -23,6 +23,8 @@ use utoipa::{Modify, OpenApi};
         versions::yank,
         resolve::resolve,
         events::list,
+        agents::report,
+        agents::show,
         tokens::create,
         meta::template_schema,
         meta::openapi,
@@ -32,7 +34,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "market", description = "Browse, search, read and download templates"),
         (name = "publishing", description = "Publish and yank versions"),
-        (name = "agents", description = "The event feed"),
+        (name = "agents", description = "The event feed, agents' reports, the fleet"),
         (name = "admin", description = "Tokens"),
         (name = "meta", description = "Health, schemas, metrics"),
     )

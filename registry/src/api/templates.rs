@@ -163,7 +163,9 @@ pub async fn publish(
         (status = 404, description = "`template_not_found`", body = ErrorBody),
     )
 )]
-pub async fn show(state: Data<AppState>, path: Path<TemplatePath>) -> Result<Json<TemplateView>> {
+pub async fn show(state: Data<AppState>, path: Path<TemplatePath>) -> Result<HttpResponse> {
     let name = path.parse()?;
-    Ok(Json(templates::show(&state, &name).await?))
+    Ok(HttpResponse::Ok()
+        .insert_header(header::ContentType::json())
+        .body(templates::show_json(&state, &name).await?))
 }

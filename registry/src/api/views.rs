@@ -19,14 +19,14 @@ fn version_url(template: &str, version: &str, what: &str) -> String {
 }
 
 /// `GET /health`.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Health {
     /// Always `ok` when the status is 200.
     pub status: &'static str,
 }
 
 /// A market category.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CategoryView {
     pub slug: String,
     pub name: String,
@@ -47,7 +47,7 @@ impl From<(CategoryRow, i64)> for CategoryView {
 }
 
 /// A template in search results: its latest version's fields.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TemplateSummary {
     /// `namespace/name`.
     pub name: String,
@@ -80,7 +80,7 @@ impl From<Document> for TemplateSummary {
 }
 
 /// `GET /templates`: one page of matches, the total and the facets.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SearchResults {
     pub items: Vec<TemplateSummary>,
     /// All matches, over every page.
@@ -91,7 +91,7 @@ pub struct SearchResults {
 }
 
 /// Counts over all matches (filters applied).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Facets {
     /// Category slug → matches.
     pub category: BTreeMap<String, usize>,
@@ -100,7 +100,7 @@ pub struct Facets {
 }
 
 /// A version in a template's version list.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VersionEntry {
     pub version: String,
     pub digest: String,
@@ -120,7 +120,7 @@ impl From<&VersionMetaRow> for VersionEntry {
 }
 
 /// A version: what publish and yank answer.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VersionView {
     /// `namespace/name`.
     pub name: String,
@@ -166,7 +166,7 @@ impl From<(&TemplateRow, &VersionMetaRow)> for VersionView {
 }
 
 /// A version in full: its metadata, the normalised manifest, readme and changelog.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VersionDetail {
     #[serde(flatten)]
     pub version: VersionView,
@@ -191,7 +191,7 @@ impl From<(&TemplateRow, &VersionRow)> for VersionDetail {
 }
 
 /// A template: its latest version in full, and every version, newest first.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TemplateView {
     #[serde(flatten)]
     pub latest: VersionDetail,
@@ -216,7 +216,7 @@ impl From<(&TemplateWithVersions, &VersionRow)> for TemplateView {
 }
 
 /// `GET …/resolve`: the chosen version and how to get there.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ResolutionView {
     /// `namespace/name`.
     pub template: String,
@@ -227,7 +227,7 @@ pub struct ResolutionView {
 }
 
 /// An event of the feed.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EventView {
     /// The cursor of this event.
     pub id: i64,
@@ -255,7 +255,7 @@ impl From<EventRow> for EventView {
 }
 
 /// `GET /events`.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EventsPage {
     /// Oldest first, at most 100.
     pub events: Vec<EventView>,

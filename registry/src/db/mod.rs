@@ -6,6 +6,7 @@
 //! this module as the plain structs of [`models`]; the API converts them to wire
 //! types with `From`.
 
+pub mod agents;
 pub mod categories;
 mod connection;
 pub mod events;

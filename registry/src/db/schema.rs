@@ -65,3 +65,27 @@ diesel::table! {
 diesel::joinable!(versions -> templates (template_id));
 diesel::joinable!(events -> templates (template_id));
 diesel::allow_tables_to_appear_in_same_query!(categories, templates, versions, events, api_tokens);
+
+diesel::table! {
+    agent_reports (agent_id) {
+        agent_id -> Text,
+        agent_version -> Text,
+        runtime -> Text,
+        reported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agent_releases (agent_id, release) {
+        agent_id -> Text,
+        release -> Text,
+        template -> Text,
+        version -> Nullable<Text>,
+        revision -> Nullable<BigInt>,
+        state -> Text,
+        message -> Text,
+    }
+}
+
+diesel::joinable!(agent_releases -> agent_reports (agent_id));
+diesel::allow_tables_to_appear_in_same_query!(agent_reports, agent_releases);

@@ -1,8 +1,10 @@
 //! What the registry does, independent of HTTP: each handler parses its request
 //! into domain types and calls one function here.
 
+pub mod cache;
 pub mod catalog;
 pub mod feed;
+pub mod fleet;
 pub mod index;
 pub mod publish;
 pub mod resolve;

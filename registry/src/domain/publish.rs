@@ -28,10 +28,33 @@ use std::time::Instant;
 /// catalog both come through here.
 pub async fn publish(state: &AppState, who: &Principal, bytes: Bytes) -> Result<VersionView> {
     let started = Instant::now();
-    let package = {
-        let bytes = bytes.clone();
-        blocking(move || unpack(&bytes)).await??
-    };
+    let package = check(state, who, bytes.clone()).await?;
+    let template = &package.template;
+    let name = template.name();
+    let version = template.version().to_string();
+
+    state.store.put(&package.digest, bytes).await?;
+    let published = state.db.publish(new_version(&package)).await?;
+    state.cache.invalidate(&name.to_string());
+
+    state.events.committed(published.event_id);
+    index::refresh(state, name).await;
+    state.metrics.published(started.elapsed());
+    tracing::info!(
+        template.name = %name,
+        template.version = %version,
+        digest = %package.digest,
+        duration_ms = started.elapsed().as_millis() as u64,
+        "published"
+    );
+    Ok(VersionView::from((&published.template, &published.version)))
+}
+
+/// Everything [`publish`] checks before it writes (steps 1 and 2): the package
+/// as it would be published, or every reason it would be refused. The dev
+/// console's "validate" calls this alone.
+pub async fn check(state: &AppState, who: &Principal, bytes: Bytes) -> Result<Package> {
+    let package = blocking(move || unpack(&bytes)).await??;
     let template = &package.template;
     let name = template.name();
     let version = template.version().to_string();
@@ -63,21 +86,7 @@ pub async fn publish(state: &AppState, who: &Principal, bytes: Bytes) -> Result<
             version,
         });
     }
-
-    state.store.put(&package.digest, bytes).await?;
-    let published = state.db.publish(new_version(&package)).await?;
-
-    state.events.committed(published.event_id);
-    index::refresh(state, name).await;
-    state.metrics.published(started.elapsed());
-    tracing::info!(
-        template.name = %name,
-        template.version = %version,
-        digest = %package.digest,
-        duration_ms = started.elapsed().as_millis() as u64,
-        "published"
-    );
-    Ok(VersionView::from((&published.template, &published.version)))
+    Ok(package)
 }
 
 /// The rows a package becomes.

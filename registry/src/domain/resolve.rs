@@ -1,12 +1,12 @@
 //! Picking a version for a requirement, with the upgrade path from an installed
 //! version (`souk_schema::resolve` holds the rules).
 
-use super::templates::find_template;
+use super::templates::cached;
 use crate::api::views::ResolutionView;
 use crate::error::{Error, Result};
 use crate::startup::AppState;
 use semver::{Version, VersionReq};
-use souk_schema::resolve::{resolve as pick, Candidate};
+use souk_schema::resolve::resolve as pick;
 use souk_schema::TemplateName;
 
 /// The version of `name` to install (`from: None`) or to upgrade to from `from`.
@@ -17,22 +17,14 @@ pub async fn resolve(
     from: Option<&Version>,
     pre: bool,
 ) -> Result<ResolutionView> {
-    let t = find_template(state, name).await?;
-    let candidates: Vec<Candidate> = t
-        .versions
-        .iter()
-        .map(|v| Candidate {
-            version: v.semver(),
-            upgrade_from: v.upgrade_from.as_deref().and_then(|r| r.parse().ok()),
-            yanked: v.yanked,
-        })
-        .collect();
-    let chosen = pick(&candidates, req, from, pre).ok_or_else(|| Error::NoMatchingVersion {
+    let t = cached(state, name).await?;
+    let chosen = pick(&t.candidates, req, from, pre).ok_or_else(|| Error::NoMatchingVersion {
         template: name.to_string(),
         req: req.to_string(),
         from: from.map(Version::to_string),
     })?;
     let digest = t
+        .template
         .versions
         .iter()
         .find(|v| v.semver() == chosen.version)

@@ -1,27 +1,57 @@
 //! Reading templates and versions, downloading packages and icons, yanking.
 
+use super::cache::Cached;
 use super::{blocking, index, latest, newest_first};
 use crate::api::views::{TemplateView, VersionDetail, VersionView};
 use crate::auth::Principal;
-use crate::db::{TemplateRow, TemplateWithVersions, VersionRow};
+use crate::db::{TemplateRow, VersionRow};
 use crate::error::{Error, Result};
 use crate::startup::AppState;
 use bytes::Bytes;
 use semver::Version;
+use souk_schema::resolve::Candidate;
 use souk_schema::{Digest, TemplateName};
+use std::sync::Arc;
 
-/// A template with its versions, newest first; 404 when it does not exist.
-pub(super) async fn find_template(
-    state: &AppState,
-    name: &TemplateName,
-) -> Result<TemplateWithVersions> {
+/// A template with its versions (newest first), its document and its
+/// resolution candidates: from the cache, or loaded from the database and
+/// cached; 404 when it does not exist.
+pub(super) async fn cached(state: &AppState, name: &TemplateName) -> Result<Arc<Cached>> {
+    let key = name.to_string();
+    if let Some(hit) = state.cache.get(&key) {
+        return Ok(hit);
+    }
+    let generation = state.cache.generation();
     let mut t = state
         .db
         .template(name.namespace().to_string(), name.name().to_string())
         .await?
         .ok_or_else(|| Error::TemplateNotFound(name.to_string()))?;
     newest_first(&mut t.versions);
-    Ok(t)
+    let latest = latest(&t.versions)
+        .ok_or_else(|| Error::TemplateNotFound(name.to_string()))?
+        .semver();
+    let (_, row) = find_version(state, name, &latest).await?;
+    let view = TemplateView::from((&t, &row));
+    let doc = serde_json::to_vec(&view)
+        .map_err(|e| Error::internal("serialising a template document", e))?;
+    let candidates = t
+        .versions
+        .iter()
+        .map(|v| Candidate {
+            version: v.semver(),
+            upgrade_from: v.upgrade_from.as_deref().and_then(|r| r.parse().ok()),
+            yanked: v.yanked,
+        })
+        .collect();
+    let entry = Arc::new(Cached {
+        template: t,
+        view,
+        doc: Bytes::from(doc),
+        candidates,
+    });
+    state.cache.insert(key, generation, entry.clone());
+    Ok(entry)
 }
 
 /// One version in full; 404 `template_not_found` or `version_not_found`.
@@ -48,12 +78,12 @@ async fn find_version(
 
 /// A template: its latest version in full and every version, newest first.
 pub async fn show(state: &AppState, name: &TemplateName) -> Result<TemplateView> {
-    let t = find_template(state, name).await?;
-    let latest = latest(&t.versions)
-        .ok_or_else(|| Error::TemplateNotFound(name.to_string()))?
-        .semver();
-    let (_, row) = find_version(state, name, &latest).await?;
-    Ok(TemplateView::from((&t, &row)))
+    Ok(cached(state, name).await?.view.clone())
+}
+
+/// [`show`], serialised: what `GET /templates/{ns}/{name}` answers.
+pub async fn show_json(state: &AppState, name: &TemplateName) -> Result<Bytes> {
+    Ok(cached(state, name).await?.doc.clone())
 }
 
 /// One version in full.
@@ -160,6 +190,7 @@ pub async fn yank(
     let (t, v) = find_version(state, name, version).await?;
     let (row, event) = state.db.set_yanked(t.clone(), v.meta.id, yanked).await?;
     if let Some(id) = event {
+        state.cache.invalidate(&name.to_string());
         state.events.committed(id);
         index::refresh(state, name).await;
         tracing::info!(template.name = %name, template.version = %version, yanked, "yank changed");

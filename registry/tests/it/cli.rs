@@ -33,7 +33,7 @@ fn migrate_applies_the_migrations_once() {
         assert!(out.status.success(), "{out:?}");
         String::from_utf8(out.stderr).unwrap()
     };
-    assert!(run().contains("applied 1 migration(s)"));
+    assert!(run().contains("applied 2 migration(s)"));
     assert!(run().contains("applied 0 migration(s)"));
     assert!(dir.path().join("souk.db").is_file());
 }

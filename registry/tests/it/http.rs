@@ -15,8 +15,15 @@ async fn health_says_ok() {
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_json_errors() {
     let app = TestApp::spawn().await;
+    // Outside the API, an unknown path is the market UI's HTML 404 page.
+    let page = app.client.get(app.url("/nope")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(page.text().await.unwrap().contains("no page at `/nope`"));
     for path in [
-        "/nope",
         "/api/v1/nope",
         "/api/v2/templates",
         "/api/v1/templates/a/b/c/d/e/f",
@@ -73,7 +80,9 @@ async fn the_openapi_document_covers_every_route() {
             "put",
             "/api/v1/templates/{ns}/{name}/versions/{version}/yank",
         ),
+        ("get", "/api/v1/templates/{ns}/{name}/fleet"),
         ("get", "/api/v1/events"),
+        ("post", "/api/v1/agents/{agent_id}/report"),
         ("post", "/api/v1/tokens"),
         ("get", "/api/v1/schema/template-v1.json"),
         ("get", "/api/v1/openapi.json"),

@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod demo;
 mod events;
+mod fleet;
 mod helpers;
 mod http;
 mod publish;

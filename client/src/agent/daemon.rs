@@ -1,0 +1,293 @@
+//! `souk agent`: the daemon. It keeps every subscribed release installed and,
+//! when `auto_upgrade` is on, on the newest version its requirement allows:
+//! it follows `/api/v1/events` by long poll (a published or yanked version of a
+//! subscribed template wakes it at once), resolves every subscription again on
+//! each round as a safety net, upgrades along the registry's upgrade path, and
+//! reports every release's state to `POST /agents/{id}/report`.
+//!
+//! While the registry is unreachable it backs off (1 s doubling to 30 s) and
+//! touches nothing: running releases keep running. A version that failed on
+//! this site is not tried again; a newer one is.
+
+use super::operation::{Agent, Outcome};
+use super::runtime::Runtime;
+use super::state::outcome;
+use crate::error::Error;
+use crate::registry::RegistryClient;
+use secrecy::SecretString;
+use semver::{Version, VersionReq};
+use serde::Deserialize;
+use souk_schema::TemplateName;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Longest wait between retries while the registry is unreachable.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// `agent.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The registry's base URL.
+    pub registry: String,
+    /// A token with the `agent` scope (and `read`, for private templates).
+    #[serde(default)]
+    pub token: Option<String>,
+    /// This site's id in fleet reports.
+    pub agent_id: String,
+    /// The agent's data folder (default: `souk-agent` next to the config file).
+    #[serde(default)]
+    pub data_dir: Option<PathBuf>,
+    /// Seconds a long poll waits (and so between safety-net resolves); at most 60.
+    #[serde(default = "default_poll")]
+    pub poll_seconds: u64,
+    #[serde(default)]
+    pub subscriptions: Vec<Subscription>,
+}
+
+fn default_poll() -> u64 {
+    20
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A release this site keeps installed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subscription {
+    pub release: String,
+    pub template: String,
+    /// A semver requirement (default `*`).
+    #[serde(default)]
+    pub requirement: Option<String>,
+    /// Parameter values (secrets included: keep the file private).
+    #[serde(default)]
+    pub values: BTreeMap<String, toml::Value>,
+    #[serde(default = "yes")]
+    pub auto_upgrade: bool,
+    #[serde(default)]
+    pub pre: bool,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, Error> {
+        let bad = |message: String| Error::AgentConfig {
+            path: path.to_path_buf(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        if config.poll_seconds == 0 || config.poll_seconds > 60 {
+            return Err(bad("`poll_seconds` is between 1 and 60".into()));
+        }
+        for s in &config.subscriptions {
+            crate::cli::parse_release(&s.release).map_err(bad)?;
+            TemplateName::parse(&s.template).map_err(bad)?;
+            if let Some(r) = &s.requirement {
+                VersionReq::parse(r).map_err(|e| bad(format!("`{r}`: {e}")))?;
+            }
+        }
+        if config.data_dir.is_none() {
+            let base = path.parent().unwrap_or(Path::new("."));
+            config.data_dir = Some(base.join("souk-agent"));
+        }
+        Ok(config)
+    }
+}
+
+/// The daemon's loop; returns after `exit_after`, or never.
+pub async fn run<R: Runtime>(
+    agent: &Agent<R>,
+    config: &Config,
+    client: &RegistryClient,
+    exit_after: Option<Duration>,
+) -> Result<(), Error> {
+    let started = Instant::now();
+    let templates: Vec<String> = config
+        .subscriptions
+        .iter()
+        .map(|s| s.template.clone())
+        .collect();
+    let mut cursor: Option<i64> = None;
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        if exit_after.is_some_and(|d| started.elapsed() >= d) {
+            return Ok(());
+        }
+        let round = async {
+            // Where the feed stands before resolving: nothing published in
+            // between is missed.
+            let since = match cursor {
+                Some(c) => c,
+                None => {
+                    client
+                        .events(i64::MAX / 2, 0, &templates)
+                        .await?
+                        .data
+                        .cursor
+                }
+            };
+            for sub in &config.subscriptions {
+                reconcile(agent, client, sub).await?;
+            }
+            report(agent, client, &config.agent_id).await;
+            let wait = config.poll_seconds.min(
+                exit_after
+                    .map(|d| d.saturating_sub(started.elapsed()).as_secs().max(1))
+                    .unwrap_or(u64::MAX),
+            );
+            let page = client.events(since, wait, &templates).await?.data;
+            Ok::<i64, Error>(page.cursor)
+        };
+        match round.await {
+            Ok(c) => {
+                cursor = Some(c);
+                backoff = Duration::from_secs(1);
+            }
+            Err(e @ (Error::Connect { .. } | Error::Timeout { .. } | Error::Request { .. })) => {
+                tracing::warn!(error = %e, retry_in_s = backoff.as_secs(), "registry unreachable; releases keep running");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+            Err(e @ (Error::Api { .. } | Error::UnexpectedResponse { .. })) => {
+                tracing::warn!(error = %e, "the registry refused a request");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Install a subscribed release that is missing; upgrade one that is behind.
+async fn reconcile<R: Runtime>(
+    agent: &Agent<R>,
+    client: &RegistryClient,
+    sub: &Subscription,
+) -> Result<(), Error> {
+    let name = TemplateName::parse(&sub.template).map_err(|message| Error::Render { message })?;
+    let req = match &sub.requirement {
+        Some(r) => VersionReq::parse(r).map_err(|e| Error::Render {
+            message: e.to_string(),
+        })?,
+        None => VersionReq::STAR,
+    };
+    let answers: super::values::Answers = sub
+        .values
+        .iter()
+        .map(|(k, v)| {
+            let json = serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
+            (k.clone(), json)
+        })
+        .collect();
+    let Some(release) = agent.store.release(&sub.release).await? else {
+        let resolved = client.resolve(&name, &req, None, sub.pre).await?.data;
+        tracing::info!(release = %sub.release, template = %name, version = %resolved.version, "installing");
+        let package = super::fetch(client, &name, &resolved.version, &resolved.digest).await?;
+        let outcome = agent.install(&sub.release, &package, &answers).await?;
+        log_outcome(&sub.release, &outcome);
+        return Ok(());
+    };
+    if !sub.auto_upgrade || release.current_revision.is_none() {
+        return Ok(());
+    }
+    let (_, current) = agent.current(&sub.release).await?;
+    let installed = Version::parse(&current.version).map_err(|e| Error::Render {
+        message: e.to_string(),
+    })?;
+    let path = match client.resolve(&name, &req, Some(&installed), sub.pre).await {
+        Ok(r) => r.data.path,
+        Err(Error::Api { status, .. }) if status.as_u16() == 404 => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let failed: Vec<String> = agent
+        .store
+        .revisions(&sub.release)
+        .await?
+        .into_iter()
+        .filter(|r| r.outcome == outcome::FAILED)
+        .map(|r| r.version)
+        .collect();
+    for version in path {
+        if failed.contains(&version.to_string()) {
+            tracing::info!(release = %sub.release, %version, "not trying a version that failed here before");
+            return Ok(());
+        }
+        tracing::info!(release = %sub.release, from = %installed, to = %version, "upgrading");
+        let digest = client.version(&name, &version).await?.data.digest;
+        let package = super::fetch(client, &name, &version, &digest).await?;
+        let outcome = agent
+            .upgrade(&sub.release, &package, &Default::default(), false)
+            .await?;
+        log_outcome(&sub.release, &outcome);
+        if matches!(outcome, Outcome::RolledBack { .. }) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn log_outcome(release: &str, outcome: &Outcome) {
+    match outcome {
+        Outcome::Deployed { revision } => tracing::info!(release, revision, "healthy"),
+        Outcome::RolledBack {
+            failed,
+            restored,
+            reason,
+        } => tracing::warn!(
+            release,
+            failed,
+            ?restored,
+            reason = reason.as_str(),
+            "rolled back"
+        ),
+    }
+}
+
+/// Tell the registry every release's state; a failure is logged, not fatal.
+async fn report<R: Runtime>(agent: &Agent<R>, client: &RegistryClient, agent_id: &str) {
+    let body = async {
+        let mut releases = Vec::new();
+        for r in agent.store.releases().await? {
+            let version = match r.current_revision {
+                Some(n) => agent.store.revision(&r.name, n).await?.map(|v| v.version),
+                None => None,
+            };
+            releases.push(serde_json::json!({
+                "release": r.name,
+                "template": r.template,
+                "version": version,
+                "revision": r.current_revision,
+                "state": r.state,
+                "message": r.message,
+            }));
+        }
+        let runtime = agent
+            .runtime
+            .describe()
+            .await
+            .unwrap_or_else(|_| "docker".into());
+        Ok::<_, Error>(serde_json::json!({
+            "agent_version": env!("CARGO_PKG_VERSION"),
+            "runtime": runtime,
+            "releases": releases,
+        }))
+    }
+    .await;
+    match body {
+        Ok(body) => {
+            if let Err(e) = client.report(agent_id, &body).await {
+                tracing::warn!(error = %e, "cannot report to the registry");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot build the report"),
+    }
+}
+
+/// The token as the client wants it.
+pub fn token(config: &Config) -> Option<SecretString> {
+    config.token.clone().map(SecretString::from)
+}

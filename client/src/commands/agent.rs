@@ -1,0 +1,41 @@
+//! `souk agent`: load the configuration, open the agent (finishing any
+//! interrupted operation), and run the daemon loop.
+
+use super::ExitStatus;
+use crate::agent::daemon::{self, Config};
+use crate::agent::operation::Progress;
+use crate::cli::AgentArgs;
+use crate::error::Error;
+use crate::output::Printer;
+use crate::registry::RegistryClient;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub async fn agent(args: &AgentArgs, _printer: &Printer) -> Result<ExitStatus, Error> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SOUK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let config = Config::load(&args.config)?;
+    let url =
+        crate::cli::parse_registry_url(&config.registry).map_err(|message| Error::AgentConfig {
+            path: args.config.clone(),
+            message,
+        })?;
+    let client = RegistryClient::new(url, daemon::token(&config))?;
+    let progress: Progress = Arc::new(|m: &str| tracing::info!("{m}"));
+    let data_dir = config.data_dir.clone().expect("set by Config::load");
+    let agent = crate::agent::open(&data_dir, progress, crate::agent::Access::Write).await?;
+    tracing::info!(agent_id = %config.agent_id, registry = %config.registry, subscriptions = config.subscriptions.len(), "souk agent running");
+    daemon::run(
+        &agent,
+        &config,
+        &client,
+        args.exit_after.map(Duration::from_secs),
+    )
+    .await?;
+    Ok(ExitStatus::Success)
+}
