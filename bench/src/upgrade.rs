@@ -50,7 +50,6 @@ fn main() {
         .nth(1)
         .map_or(5, |a| a.parse().expect("ROUNDS is a number"));
     let release = format!("bench-{}", std::process::id());
-    let _cleanup = ReleaseCleanup(release.clone());
     let mut images = ImageRegistry::start();
     let a = images.build(
         "bench/web",
@@ -71,6 +70,7 @@ fn main() {
     // "Images already present": the timing leaves pulls out.
     docker(&["pull", "-q", &a]);
     docker(&["pull", "-q", &b]);
+    let _cleanup = ReleaseCleanup(release.clone());
 
     let registry = Registry::start();
     let work = tempfile::tempdir().unwrap();
@@ -113,10 +113,14 @@ fn main() {
     let mut agent = Command::new(bin("souk"))
         .args(["agent", "--config", config.to_str().unwrap()])
         .env("SOUK_LOG", "warn")
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(work.path().join("agent.log")).unwrap())
         .spawn()
         .unwrap();
-    assert!(at("1.0.0"), "the agent did not install 1.0.0");
+    assert!(
+        at("1.0.0"),
+        "the agent did not install 1.0.0: {}",
+        std::fs::read_to_string(work.path().join("agent.log")).unwrap_or_default()
+    );
 
     let mut times = Vec::new();
     for round in 1..=rounds {

@@ -186,6 +186,20 @@ pub enum Command {
     )]
     Import(ImportSource),
 
+    /// Write a template as a file for another tool: `docker-compose.yml`.
+    ///
+    /// For a customer who runs a template without the agent. The template is a
+    /// folder, a `.tgz`, or `NS/NAME[@VERSION]` from the registry (its digest
+    /// checked); it is rendered with the parameter values exactly as `souk
+    /// install` would, then written as Compose. What Compose cannot do as the
+    /// agent does (init jobs, migrations, HTTP probes, host-name routing) is
+    /// printed as `warning:` lines.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  souk export compose acme/smart-warehouse@2.0.0 --set admin_password=$PW -o wh/docker-compose.yml\n  souk export compose ./my-app --values site.yaml"
+    )]
+    Export(ExportFormat),
+
     /// Install a template on this site's container engine (Docker) as a release.
     ///
     /// Resolves the requirement (`*` when none is given) on the registry,
@@ -420,6 +434,44 @@ impl FromStr for TemplateReq {
             req,
         })
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportFormat {
+    /// Write a `docker-compose.yml` (and the config files it mounts, under
+    /// `souk-files/` beside it).
+    #[command(
+        after_help = "Examples:\n  souk export compose acme/smart-warehouse --set admin_password=$PW\n  souk export compose ./my-app -o deploy/docker-compose.yml --release shop"
+    )]
+    Compose(ExportComposeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportComposeArgs {
+    /// A template folder, a `.tgz`, or `NS/NAME[@VERSION]` on the registry
+    /// (the newest stable version when none is given).
+    #[arg(value_name = "DIR|TGZ|NS/NAME[@VERSION]")]
+    pub source: String,
+
+    #[command(flatten)]
+    pub values: ValueArgs,
+
+    /// The release name `${release.name}` expands to (default: the template's name).
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+
+    /// The file to write.
+    #[arg(
+        short = 'o',
+        long = "output-file",
+        value_name = "FILE",
+        default_value = "docker-compose.yml"
+    )]
+    pub file: PathBuf,
+
+    /// Replace the file (and the files beside it) if they exist.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

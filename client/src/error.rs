@@ -106,6 +106,14 @@ pub enum Error {
     #[error("`{}` already exists and is not empty", .path.display())]
     FolderNotEmpty { path: PathBuf },
 
+    /// A file to write already exists.
+    #[error("`{}` already exists", .path.display())]
+    FileExists { path: PathBuf },
+
+    /// An argument clap could not check by itself is malformed (exit 2).
+    #[error("{message}")]
+    Usage { message: String },
+
     /// Publishing a version that already exists (409 `version_exists`).
     #[error("`{name}@{version}` is already published on `{registry}`")]
     VersionExists {
@@ -190,10 +198,13 @@ fn template_message(path: &std::path::Path, source: &souk_schema::Error) -> Stri
 }
 
 impl Error {
-    /// The process exit code: 1, since every usage error is caught by clap (2)
-    /// before a command runs.
+    /// The process exit code: 2 for bad usage (clap catches most of it before a
+    /// command runs), 1 for every other failure.
     pub fn exit_code(&self) -> u8 {
-        1
+        match self {
+            Error::Usage { .. } => 2,
+            _ => 1,
+        }
     }
 
     /// A `snake_case` code: the registry's own when it sent one, else ours.
@@ -221,6 +232,8 @@ impl Error {
             Error::VersionExists { .. } => "version_exists",
             Error::Import { .. } => "import_failed",
             Error::FolderNotEmpty { .. } => "folder_not_empty",
+            Error::FileExists { .. } => "file_exists",
+            Error::Usage { .. } => "usage",
             Error::Runtime(_) => "runtime_failed",
             Error::Store(_) => "state_failed",
             Error::ReleaseNotFound { .. } => "release_not_found",
@@ -283,6 +296,9 @@ impl Error {
             ],
             Error::UnexpectedResponse { .. } => vec![
                 "is `--registry` (or `SOUK_REGISTRY`) the address of a souk registry, and is it as recent as this `souk`?".into(),
+            ],
+            Error::FileExists { .. } => vec![
+                "choose another file with `-o FILE`, or pass `--force` to replace it".into(),
             ],
             Error::FolderNotEmpty { .. } => vec![
                 "choose another folder with `-o DIR`, or pass `--force` to write into this one".into(),

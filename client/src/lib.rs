@@ -17,6 +17,7 @@ pub mod agent;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod export;
 pub mod output;
 pub mod registry;
 

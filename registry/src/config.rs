@@ -4,7 +4,7 @@
 //! (`--config FILE` or `SOUK_CONFIG`) > defaults. Configuration errors are kept
 //! apart from [`crate::Error`]: they stop the process before any request exists.
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -29,6 +29,25 @@ pub struct Config {
     pub log: String,
     /// Publish the example catalog when the database has no template yet.
     pub demo: bool,
+    pub search: SearchConfig,
+}
+
+/// The name of the Meilisearch index when none is given.
+pub const DEFAULT_SEARCH_INDEX: &str = "souk-templates";
+
+/// Where search runs.
+#[derive(Debug, Clone, Default)]
+pub enum SearchConfig {
+    /// In memory, rebuilt from the database at start (the default).
+    #[default]
+    Embedded,
+    /// A Meilisearch server (`SOUK_SEARCH_URL`, `SOUK_SEARCH_KEY`,
+    /// `SOUK_SEARCH_INDEX`), fed from the event outbox.
+    Meilisearch {
+        url: String,
+        key: Option<SecretString>,
+        index: String,
+    },
 }
 
 /// Where metadata lives.
@@ -43,7 +62,55 @@ pub enum DatabaseConfig {
 pub enum StoreConfig {
     /// A content-addressed folder: `<root>/packages/sha256/<2 hex>/<hex>.tgz`.
     Folder { root: PathBuf },
+    /// OCI artifacts in a registry: `oci://host[:port]/prefix` (TLS) or
+    /// `oci+http://…` (plain HTTP, meant for loopback).
+    Oci(OciStoreConfig),
 }
+
+/// An OCI registry holding the packages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OciStoreConfig {
+    /// `host[:port]`.
+    pub registry: String,
+    /// The repositories' common prefix (`souk`, `team/souk`); may be empty.
+    pub prefix: String,
+    /// Plain HTTP instead of TLS (`oci+http://`).
+    pub plain_http: bool,
+    /// From `SOUK_STORE_USERNAME` and `SOUK_STORE_PASSWORD`; anonymous without.
+    pub credentials: Option<OciCredentials>,
+}
+
+impl OciStoreConfig {
+    /// Is the registry on this machine (`127.0.0.0/8`, `::1`, `localhost`)?
+    pub fn is_loopback(&self) -> bool {
+        let host = match self.registry.rsplit_once(':') {
+            Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+            _ => &self.registry,
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+}
+
+/// Basic credentials of the OCI registry (also exchanged for a bearer token
+/// when the registry asks for one).
+#[derive(Debug, Clone)]
+pub struct OciCredentials {
+    pub username: String,
+    pub password: SecretString,
+}
+
+impl PartialEq for OciCredentials {
+    fn eq(&self, other: &Self) -> bool {
+        self.username == other.username
+            && self.password.expose_secret() == other.password.expose_secret()
+    }
+}
+
+impl Eq for OciCredentials {}
 
 /// What the command line says; `None` means "not given".
 #[derive(Debug, Clone, Default)]
@@ -86,6 +153,9 @@ struct FileConfig {
     admin_token: Option<String>,
     log: Option<String>,
     demo: Option<bool>,
+    search_url: Option<String>,
+    search_key: Option<String>,
+    search_index: Option<String>,
 }
 
 impl Config {
@@ -126,7 +196,7 @@ impl Config {
             },
         };
         let store = match env("SOUK_STORE").or(file.store) {
-            Some(s) => parse_store(&s)?,
+            Some(s) => StoreConfig::parse(&s, env)?,
             None => StoreConfig::Folder {
                 root: data_dir.clone(),
             },
@@ -146,6 +216,14 @@ impl Config {
         let demo = flags.demo
             || env("SOUK_DEMO").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
             || file.demo.unwrap_or(false);
+        let search = match env("SOUK_SEARCH_URL").or(file.search_url) {
+            None => SearchConfig::Embedded,
+            Some(url) => parse_search(
+                url,
+                env("SOUK_SEARCH_KEY").or(file.search_key),
+                env("SOUK_SEARCH_INDEX").or(file.search_index),
+            )?,
+        };
         Ok(Config {
             listen,
             data_dir,
@@ -154,6 +232,7 @@ impl Config {
             admin_token,
             log,
             demo,
+            search,
         })
     }
 
@@ -172,8 +251,40 @@ impl Config {
             admin_token: None,
             log: "info".to_string(),
             demo: false,
+            search: SearchConfig::Embedded,
         }
     }
+}
+
+/// `http(s)://host:port` of Meilisearch, its key and index name.
+fn parse_search(
+    url: String,
+    key: Option<String>,
+    index: Option<String>,
+) -> Result<SearchConfig, ConfigError> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(ConfigError::Invalid {
+            name: "SOUK_SEARCH_URL",
+            message: "a Meilisearch URL starts with `http://` or `https://`".into(),
+        });
+    }
+    let index = index.unwrap_or_else(|| DEFAULT_SEARCH_INDEX.to_string());
+    let valid = !index.is_empty()
+        && index.len() <= 400
+        && index
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        return Err(ConfigError::Invalid {
+            name: "SOUK_SEARCH_INDEX",
+            message: "an index name is letters, digits, `-` and `_`".into(),
+        });
+    }
+    Ok(SearchConfig::Meilisearch {
+        url,
+        key: key.map(SecretString::from),
+        index,
+    })
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -212,20 +323,93 @@ fn parse_database_url(url: &str) -> Result<DatabaseConfig, ConfigError> {
     })
 }
 
-/// A folder, as a bare path or `file://PATH`. Other stores (OCI) come later.
-fn parse_store(s: &str) -> Result<StoreConfig, ConfigError> {
-    let root = if let Some(rest) = s.strip_prefix("file://") {
-        rest
-    } else if let Some((scheme, _)) = s.split_once("://") {
-        return Err(ConfigError::Unsupported(format!(
-            "`SOUK_STORE`: `{scheme}` package stores are not supported yet; use a folder path"
-        )));
-    } else {
-        s
-    };
-    Ok(StoreConfig::Folder {
-        root: PathBuf::from(root),
-    })
+impl StoreConfig {
+    /// A folder, as a bare path or `file://PATH`; or an OCI registry,
+    /// `oci://host[:port][/prefix]` over TLS or `oci+http://…` over plain HTTP,
+    /// with credentials from `SOUK_STORE_USERNAME` and `SOUK_STORE_PASSWORD` in
+    /// `env` (never in the URL, which gets logged).
+    pub fn parse(
+        s: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<StoreConfig, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            name: "SOUK_STORE",
+            message,
+        };
+        let (rest, plain_http) = if let Some(rest) = s.strip_prefix("oci://") {
+            (rest, false)
+        } else if let Some(rest) = s.strip_prefix("oci+http://") {
+            (rest, true)
+        } else if let Some(rest) = s.strip_prefix("file://") {
+            return Ok(StoreConfig::Folder {
+                root: PathBuf::from(rest),
+            });
+        } else if let Some((scheme, _)) = s.split_once("://") {
+            return Err(ConfigError::Unsupported(format!(
+                "`SOUK_STORE`: `{scheme}` package stores are not supported; use a folder path, `oci://HOST/PREFIX` or `oci+http://HOST/PREFIX`"
+            )));
+        } else {
+            return Ok(StoreConfig::Folder {
+                root: PathBuf::from(s),
+            });
+        };
+        let (registry, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if registry.contains('@') {
+            // Not echoed: it may hold a password.
+            return Err(invalid(
+                "credentials do not go in the URL; set `SOUK_STORE_USERNAME` and `SOUK_STORE_PASSWORD`"
+                    .into(),
+            ));
+        }
+        if registry.is_empty()
+            || !registry
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        {
+            return Err(invalid(format!(
+                "`{registry}` is not a registry `host[:port]`"
+            )));
+        }
+        let prefix = prefix.trim_end_matches('/');
+        if !prefix.is_empty() && !prefix.split('/').all(is_repository_component) {
+            return Err(invalid(format!(
+                "`{prefix}` is not a repository prefix: lowercase letters, digits and `._-` between `/`"
+            )));
+        }
+        let credentials = match (env("SOUK_STORE_USERNAME"), env("SOUK_STORE_PASSWORD")) {
+            (Some(username), Some(password)) => Some(OciCredentials {
+                username,
+                password: SecretString::from(password),
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    name: "SOUK_STORE_USERNAME",
+                    message: "set both `SOUK_STORE_USERNAME` and `SOUK_STORE_PASSWORD`, or neither"
+                        .into(),
+                })
+            }
+        };
+        Ok(StoreConfig::Oci(OciStoreConfig {
+            registry: registry.to_string(),
+            prefix: prefix.to_string(),
+            plain_http,
+            credentials,
+        }))
+    }
+}
+
+/// One `/`-separated part of an OCI repository name:
+/// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
+fn is_repository_component(s: &str) -> bool {
+    let b = s.as_bytes();
+    let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    !b.is_empty()
+        && alnum(&b[0])
+        && alnum(&b[b.len() - 1])
+        && b.iter().all(|c| alnum(c) || b"._-".contains(c))
+        && !s.contains("..")
+        && !s.contains("___")
 }
 
 #[cfg(test)]
@@ -332,10 +516,108 @@ mod tests {
         .to_string();
         assert!(err.contains("not supported yet"), "{err}");
         assert!(!err.contains("hunter2"), "{err}");
-        let err = load(Flags::default(), &[("SOUK_STORE", "oci://harbor/souk")])
+        let err = load(Flags::default(), &[("SOUK_STORE", "s3://bucket/souk")])
             .unwrap_err()
             .to_string();
-        assert!(err.contains("not supported yet"), "{err}");
+        assert!(err.contains("not supported"), "{err}");
+    }
+
+    #[test]
+    fn oci_stores() {
+        let c = load(
+            Flags::default(),
+            &[
+                ("SOUK_STORE", "oci://harbor.example.com/team/souk/"),
+                ("SOUK_STORE_USERNAME", "robot$souk"),
+                ("SOUK_STORE_PASSWORD", "hunter2"),
+            ],
+        )
+        .unwrap();
+        let StoreConfig::Oci(oci) = &c.store else {
+            panic!("{:?}", c.store)
+        };
+        assert_eq!(oci.registry, "harbor.example.com");
+        assert_eq!(oci.prefix, "team/souk");
+        assert!(!oci.plain_http && !oci.is_loopback());
+        let creds = oci.credentials.as_ref().unwrap();
+        assert_eq!(creds.username, "robot$souk");
+        assert_eq!(creds.password.expose_secret(), "hunter2");
+        assert!(!format!("{c:?}").contains("hunter2"));
+
+        let c = load(
+            Flags::default(),
+            &[("SOUK_STORE", "oci+http://127.0.0.1:5000/souk")],
+        )
+        .unwrap();
+        assert_eq!(
+            c.store,
+            StoreConfig::Oci(OciStoreConfig {
+                registry: "127.0.0.1:5000".into(),
+                prefix: "souk".into(),
+                plain_http: true,
+                credentials: None,
+            })
+        );
+        let StoreConfig::Oci(oci) = &c.store else {
+            unreachable!()
+        };
+        assert!(oci.is_loopback());
+
+        for bad in [
+            "oci://",
+            "oci://u:hunter2@harbor/souk",
+            "oci://harbor/Souk",
+            "oci://harbor/a//b",
+        ] {
+            let err = load(Flags::default(), &[("SOUK_STORE", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(!err.contains("hunter2"), "{err}");
+        }
+        let err = load(
+            Flags::default(),
+            &[
+                ("SOUK_STORE", "oci://harbor/souk"),
+                ("SOUK_STORE_USERNAME", "u"),
+            ],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("SOUK_STORE_PASSWORD"), "{err}");
+    }
+
+    #[test]
+    fn search_is_embedded_unless_a_meilisearch_url_is_given() {
+        assert!(matches!(
+            load(Flags::default(), &[]).unwrap().search,
+            SearchConfig::Embedded
+        ));
+        let c = load(
+            Flags::default(),
+            &[
+                ("SOUK_SEARCH_URL", "http://127.0.0.1:7700"),
+                ("SOUK_SEARCH_KEY", "masterKey-hunter2"),
+            ],
+        )
+        .unwrap();
+        let SearchConfig::Meilisearch { url, key, index } = &c.search else {
+            panic!("{:?}", c.search)
+        };
+        assert_eq!(
+            (url.as_str(), index.as_str()),
+            ("http://127.0.0.1:7700", DEFAULT_SEARCH_INDEX)
+        );
+        assert_eq!(key.as_ref().unwrap().expose_secret(), "masterKey-hunter2");
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert!(load(Flags::default(), &[("SOUK_SEARCH_URL", "127.0.0.1:7700")]).is_err());
+        assert!(load(
+            Flags::default(),
+            &[
+                ("SOUK_SEARCH_URL", "http://m:7700"),
+                ("SOUK_SEARCH_INDEX", "a/b")
+            ]
+        )
+        .is_err());
     }
 
     #[test]

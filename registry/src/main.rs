@@ -1,13 +1,14 @@
 //! `souk-registry`: the souk registry server.
 //!
-//! `serve` runs the HTTP API; `migrate` brings the database schema up to date.
+//! `serve` runs the HTTP API; `migrate` brings the database schema up to date;
+//! `migrate-store` copies the packages to another store.
 //! Data goes to stdout (nothing, here); logs and messages go to stderr.
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use secrecy::ExposeSecret;
-use souk_registry::config::{Config, Flags};
-use souk_registry::startup::{migrate, Application};
+use souk_registry::config::{Config, Flags, StoreConfig};
+use souk_registry::startup::{migrate, migrate_store, reindex, Application};
 use std::path::PathBuf;
 use tracing_subscriber::EnvFilter;
 
@@ -16,7 +17,10 @@ use tracing_subscriber::EnvFilter;
 ///
 /// Configuration comes from flags, then the environment (`SOUK_LISTEN`,
 /// `SOUK_DATA_DIR`, `SOUK_DATABASE_URL`, `SOUK_STORE`, `SOUK_ADMIN_TOKEN`,
-/// `SOUK_LOG`, `SOUK_CONFIG`), then a TOML file, then defaults.
+/// `SOUK_LOG`, `SOUK_CONFIG`, `SOUK_SEARCH_URL`, `SOUK_SEARCH_KEY`,
+/// `SOUK_SEARCH_INDEX`), then a TOML file, then defaults. `SOUK_STORE` is a
+/// folder, `oci://HOST[:PORT]/PREFIX` or `oci+http://…`; an OCI registry's
+/// credentials come from `SOUK_STORE_USERNAME` and `SOUK_STORE_PASSWORD`.
 #[derive(Debug, Parser)]
 #[command(name = "souk-registry", version)]
 struct Cli {
@@ -30,6 +34,16 @@ enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations, then exit.
     Migrate(MigrateArgs),
+    /// Rebuild the search index from the database: Meilisearch (with
+    /// `SOUK_SEARCH_URL`) is cleared, refilled in batches and its outbox cursor
+    /// moved; the embedded index, rebuilt at every start anyway, is built once
+    /// to check the database and time it.
+    Reindex(MigrateArgs),
+    /// Copy every published version's package to another store (a folder to an
+    /// OCI registry), checking each digest on both sides. Prints each package
+    /// moved; exits 1 if any could not be. Run it again until it succeeds, then
+    /// point `SOUK_STORE` at the new store and restart.
+    MigrateStore(MigrateStoreArgs),
 }
 
 #[derive(Debug, Args)]
@@ -50,6 +64,25 @@ struct ServeArgs {
 
 #[derive(Debug, Args)]
 struct MigrateArgs {
+    /// Folder of the database [env: SOUK_DATA_DIR] [default: ./souk-data].
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// A TOML configuration file [env: SOUK_CONFIG].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct MigrateStoreArgs {
+    /// The store to copy from: a folder (the data dir of an embedded registry)
+    /// or an OCI URL.
+    #[arg(long, value_name = "DIR")]
+    from: String,
+    /// The store to copy to: `oci://HOST[:PORT]/PREFIX` (TLS) or
+    /// `oci+http://HOST[:PORT]/PREFIX`; credentials from `SOUK_STORE_USERNAME`
+    /// and `SOUK_STORE_PASSWORD`.
+    #[arg(long, value_name = "URL")]
+    to: String,
     /// Folder of the database [env: SOUK_DATA_DIR] [default: ./souk-data].
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
@@ -128,6 +161,55 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .context("could not migrate the database")?;
             eprintln!("applied {ran} migration(s)");
+        }
+        Command::Reindex(args) => {
+            let config = Config::load(Flags {
+                data_dir: args.data_dir,
+                config_file: args.config,
+                ..Flags::default()
+            })?;
+            init_logging(&config.log)?;
+            let started = std::time::Instant::now();
+            let n = reindex(&config)
+                .await
+                .context("could not rebuild the search index")?;
+            eprintln!(
+                "indexed {n} template(s) in {} ms",
+                started.elapsed().as_millis()
+            );
+        }
+        Command::MigrateStore(args) => {
+            let config = Config::load(Flags {
+                data_dir: args.data_dir,
+                config_file: args.config,
+                ..Flags::default()
+            })?;
+            init_logging(&config.log)?;
+            let env = |key: &str| std::env::var(key).ok().filter(|v| !v.is_empty());
+            let from = StoreConfig::parse(&args.from, env)?;
+            let to = StoreConfig::parse(&args.to, env)?;
+            let report = migrate_store(&config, &from, &to)
+                .await
+                .context("could not move the packages")?;
+            for p in &report.moved {
+                println!("{}@{} {}", p.template, p.version, p.digest);
+            }
+            for (what, err) in &report.failed {
+                eprintln!("error: `{what}`: {err}");
+                let mut cause = std::error::Error::source(err);
+                while let Some(c) = cause {
+                    eprintln!("  caused by: {c}");
+                    cause = c.source();
+                }
+            }
+            eprintln!(
+                "moved {} package(s), {} failed",
+                report.moved.len(),
+                report.failed.len()
+            );
+            if !report.failed.is_empty() {
+                anyhow::bail!("{} package(s) were not moved", report.failed.len());
+            }
         }
     }
     Ok(())

@@ -25,6 +25,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(templates::publish)),
                 )
                 .service(
+                    web::resource("/templates/suggest").route(web::get().to(templates::suggest)),
+                )
+                .service(
                     web::resource("/templates/{ns}/{name}").route(web::get().to(templates::show)),
                 )
                 .service(
@@ -52,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(agents::show)),
                 )
                 .service(web::resource("/events").route(web::get().to(events::list)))
+                .service(web::resource("/search/status").route(web::get().to(meta::search_status)))
                 .service(
                     web::resource("/agents/{agent_id}/report")
                         .route(web::post().to(agents::report)),

@@ -9,7 +9,7 @@
 
 use crate::api::fallback;
 use crate::auth;
-use crate::config::{Config, DatabaseConfig, StoreConfig};
+use crate::config::{Config, DatabaseConfig, SearchConfig, StoreConfig};
 use crate::db::{CategoryRow, Db};
 use crate::domain::cache::TemplateCache;
 use crate::domain::index;
@@ -17,12 +17,12 @@ use crate::error::{Error, Result};
 use crate::events::EventBus;
 use crate::metrics::{self, Metrics};
 use crate::routes;
-use crate::search::{MemoryIndex, SearchIndex};
-use crate::store::{FolderStore, PackageStore};
+use crate::search::{MeiliIndex, MemoryIndex, SearchIndex};
+use crate::store::{FolderStore, OciStore, PackageStore};
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -42,6 +42,8 @@ pub struct AppState {
     /// Serialises "read a template from the database, update its search
     /// document", so that a slow refresh cannot put back an older state.
     pub(crate) index_lock: tokio::sync::Mutex<()>,
+    /// How far the search index has got (see `domain::index::status`).
+    pub(crate) search_progress: std::sync::Mutex<index::Progress>,
 }
 
 impl AppState {
@@ -62,27 +64,66 @@ impl AppState {
                 .collect(),
         )
         .await?;
-        let store: Arc<dyn PackageStore> = match &config.store {
-            StoreConfig::Folder { root } => Arc::new(FolderStore::open(root)?),
-        };
+        let store = open_store(&config.store)?;
         let head = db.event_head().await?;
         let state = AppState {
             db,
             store,
-            search: Arc::new(MemoryIndex::new()),
+            search: open_search(&config.search)?,
             events: EventBus::new(head),
             metrics: Metrics::new(),
             cache: TemplateCache::default(),
             index_lock: tokio::sync::Mutex::new(()),
+            search_progress: std::sync::Mutex::default(),
         };
-        let indexed = index::rebuild(&state).await?;
-        tracing::info!(
-            templates = indexed,
-            event.head = head,
-            "search index rebuilt"
-        );
+        // The embedded index lives in memory: rebuilt from the database at
+        // every start. Meilisearch keeps its documents and is fed from the
+        // outbox by `index::follow_outbox`, which `Application` runs.
+        if !state.search.follows_outbox() {
+            let started = std::time::Instant::now();
+            let indexed = index::rebuild(&state).await?;
+            tracing::info!(
+                templates = indexed,
+                event.head = head,
+                duration_ms = started.elapsed().as_millis() as u64,
+                "search index rebuilt"
+            );
+        }
         Ok(state)
     }
+}
+
+/// The search index `config` names (nothing is sent to Meilisearch yet).
+pub fn open_search(config: &SearchConfig) -> Result<Arc<dyn SearchIndex>> {
+    Ok(match config {
+        SearchConfig::Embedded => Arc::new(MemoryIndex::new()),
+        SearchConfig::Meilisearch { url, key, index } => Arc::new(MeiliIndex::new(
+            url,
+            key.as_ref().map(|k| k.expose_secret()),
+            index,
+        )?),
+    })
+}
+
+/// Rebuild the search index of `config` from its database
+/// (`souk-registry reindex`); returns how many templates it holds.
+pub async fn reindex(config: &Config) -> Result<usize> {
+    let state = AppState::open(config).await?;
+    if state.search.follows_outbox() {
+        index::rebuild(&state).await
+    } else {
+        // `open` has just rebuilt it: the embedded index lives in memory only,
+        // so this checks that the database can be indexed, and how fast.
+        Ok(state.db.count_templates().await? as usize)
+    }
+}
+
+/// The package store `config` names.
+pub fn open_store(config: &StoreConfig) -> Result<Arc<dyn PackageStore>> {
+    Ok(match config {
+        StoreConfig::Folder { root } => Arc::new(FolderStore::open(root)?),
+        StoreConfig::Oci(oci) => Arc::new(OciStore::open(oci)?),
+    })
 }
 
 fn connect(config: &Config) -> Result<Db> {
@@ -106,12 +147,28 @@ pub async fn migrate(config: &Config) -> Result<usize> {
     connect(config)?.migrate().await
 }
 
+/// Copy every published version's package from the store `from` to the store
+/// `to` (`souk-registry migrate-store`), with the database of `config`; see
+/// [`crate::domain::move_store`].
+pub async fn migrate_store(
+    config: &Config,
+    from: &StoreConfig,
+    to: &StoreConfig,
+) -> Result<crate::domain::move_store::StoreMigration> {
+    let db = open_db(config).await?;
+    let (from, to) = (open_store(from)?, open_store(to)?);
+    to.check().await?;
+    crate::domain::move_store::move_packages(&db, from.as_ref(), to.as_ref()).await
+}
+
 /// A registry, built and bound, ready to serve.
 pub struct Application {
     addr: SocketAddr,
     server: Server,
     state: web::Data<AppState>,
     generated_admin_token: Option<SecretString>,
+    /// Feeds Meilisearch from the outbox (none for the embedded index).
+    feeder: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -129,6 +186,10 @@ impl Application {
             .local_addr()
             .map_err(|e| Error::internal("reading the bound address", e))?;
         let state = web::Data::new(state);
+        let feeder = state
+            .search
+            .follows_outbox()
+            .then(|| tokio::spawn(index::follow_outbox(state.clone().into_inner())));
         let data = state.clone();
         let server = HttpServer::new(move || {
             App::new()
@@ -147,6 +208,7 @@ impl Application {
             server,
             state,
             generated_admin_token,
+            feeder,
         })
     }
 
@@ -180,7 +242,7 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let handle = self.server.handle();
         let mut server = std::pin::pin!(self.server);
-        tokio::select! {
+        let result = tokio::select! {
             result = &mut server => result,
             () = shutdown => {
                 tracing::info!("stopping: finishing the requests in flight");
@@ -189,7 +251,13 @@ impl Application {
                 let ((), result) = tokio::join!(handle.stop(true), server);
                 result
             }
+        };
+        // The feeder keeps its place in the database: stopping it mid-batch
+        // only means that batch is sent again at the next start.
+        if let Some(feeder) = self.feeder {
+            feeder.abort();
         }
+        result
     }
 }
 

@@ -69,6 +69,8 @@ summary: An e2e shop.
 category: iot
 parameters:
   - {{name: password, type: secret, required: true}}
+plugins:
+  - {{name: exporter, kind: sidecar, image: "{base}", command: [sh, -c, "while true; do sleep 1; done"]}}
 components:
   - name: db
     image: {base}
@@ -77,8 +79,10 @@ components:
     probes: {{readiness: {{tcp: {{port: http}}, periodSeconds: 1, failureThreshold: 10}}}}
     init:
       - {{name: seed, command: [sh, -c, "echo seeded >> /data/seeds"]}}
+    plugins: [{{name: exporter}}]
   - name: web
     image: {web}
+    replicas: 2
     dependsOn: [db]
     env: {{DB_URL: "http://${{components.db.host}}:${{components.db.ports.http}}/"}}
     ports: [{{name: http, port: 8080, protocol: http}}]
@@ -182,8 +186,9 @@ fn install_upgrade_roll_back_and_uninstall_on_docker() {
         return;
     }
     let release = format!("shop-{}", std::process::id());
-    let _cleanup = ReleaseCleanup(release.clone());
     let img = images("e2e/shop");
+    // Declared after the images: dropped first, so no image is in use when removed.
+    let _cleanup = ReleaseCleanup(release.clone());
     let site = Site::new();
     let name = "e2e/shop";
 
@@ -226,6 +231,21 @@ fn install_upgrade_roll_back_and_uninstall_on_docker() {
     assert_eq!(exec(&worker1, "echo $PASSWORD"), SECRET);
     // `web` reaches `db` by its name on the release's network.
     assert_eq!(exec(&web1, "wget -qO- $DB_URL"), "1");
+    // `web` runs two replicas; `db`'s sidecar shares its network namespace.
+    assert_eq!(
+        s["components"][1]["containers"].as_array().unwrap().len(),
+        2,
+        "{s}"
+    );
+    let sidecar = docker(&[
+        "ps",
+        "-q",
+        "--filter",
+        &format!("label=souk.release={release}"),
+        "--filter",
+        "label=souk.sidecar=exporter",
+    ]);
+    assert_eq!(exec(&sidecar, "wget -qO- http://localhost:8080/"), "1");
     exec(
         &db1,
         "head -c 65536 /dev/urandom > /data/blob; echo hello > /data/file; chmod 640 /data/file",
@@ -430,8 +450,8 @@ fn the_agent_upgrades_on_its_own_survives_a_kill_and_an_outage() {
         return;
     }
     let release = format!("auto-{}", std::process::id());
-    let _cleanup = ReleaseCleanup(release.clone());
     let img = images("e2e/auto");
+    let _cleanup = ReleaseCleanup(release.clone());
     let mut registry = FixedRegistry::start();
     let work = tempfile::tempdir().unwrap();
     let agent_dir = work.path().join("agent");

@@ -5,4 +5,5 @@ mod agent;
 mod cli;
 mod crash;
 mod demo;
+mod deploy;
 mod web;

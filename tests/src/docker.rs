@@ -53,6 +53,15 @@ pub fn docker(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// Held while images are built, pushed or removed: the legacy builder shares
+/// cached layers between identical builds, and removing one test's image while
+/// another's build uses them as cache breaks that build.
+static IMAGES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn images_lock() -> std::sync::MutexGuard<'static, ()> {
+    IMAGES.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// A free loopback port (bound, then released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -125,10 +134,11 @@ impl ImageRegistry {
         }
         std::fs::write(
             ctx.path().join("Dockerfile"),
-            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCOPY www /www\nLABEL souk.e2e=1\nCMD [\"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n",
+            "FROM scratch\nLABEL souk.e2e=1\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCOPY www /www\nCMD [\"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n",
         )
         .unwrap();
         let image = format!("{}/{repo}:{}", self.host, spec.tag);
+        let _guard = images_lock();
         docker(&["build", "-q", "-t", &image, ctx.path().to_str().unwrap()]);
         docker(&["push", "-q", &image]);
         docker(&["rmi", &image]);
@@ -146,6 +156,7 @@ impl ImageRegistry {
 impl Drop for ImageRegistry {
     fn drop(&mut self) {
         self.kill();
+        let _guard = images_lock();
         for image in &self.images {
             let _ = Command::new("docker")
                 .args(["rmi", "-f", image])
@@ -153,6 +164,12 @@ impl Drop for ImageRegistry {
                 .stderr(Stdio::null())
                 .status();
         }
+        // Layers left untagged (an image that was still in use) go too.
+        let _ = Command::new("docker")
+            .args(["image", "prune", "-f", "--filter", "label=souk.e2e=1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
     }
 }
 

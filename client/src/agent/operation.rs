@@ -353,6 +353,7 @@ impl<R: Runtime> Agent<R> {
                 Ok(Outcome::Deployed { revision: number })
             }
             Err(reason) => {
+                let reason = new.redact(&reason);
                 self.say(&format!("revision {number} failed: {reason}"));
                 let snapshots = self.journal_snapshots(release).await?;
                 self.store

@@ -124,6 +124,7 @@ mod tests {
                     command: vec!["migrate".into()],
                 })
                 .collect(),
+            secrets: vec![],
         }
     }
 

@@ -22,6 +22,20 @@ pub struct DesiredState {
     /// In start order: every component after the ones it depends on.
     pub components: Vec<ComponentSpec>,
     pub migrations: Vec<MigrationSpec>,
+    /// The secret parameters' values, so that no failure reason, log line or
+    /// report repeats one (a job's output may print its environment).
+    #[serde(default)]
+    pub secrets: Vec<String>,
+}
+
+impl DesiredState {
+    /// `text` with every secret value masked.
+    pub fn redact(&self, text: &str) -> String {
+        self.secrets
+            .iter()
+            .filter(|s| !s.is_empty())
+            .fold(text.to_string(), |t, s| t.replace(s.as_str(), "********"))
+    }
 }
 
 impl DesiredState {
@@ -375,6 +389,7 @@ pub fn render(
         version: manifest.version.clone(),
         components,
         migrations,
+        secrets: values.secrets(&manifest.parameters).collect(),
     })
 }
 
@@ -509,6 +524,8 @@ ingress:
         assert_eq!(db.gpus, 1);
         assert_eq!(db.published[0].host_port, Some(15432));
         assert_eq!(db.sidecars[0].env["DSN"], "root:s3cret@localhost");
+        assert_eq!(s.secrets, ["s3cret"]);
+        assert_eq!(s.redact("DSN=root:s3cret@x"), "DSN=root:********@x");
     }
 
     #[test]

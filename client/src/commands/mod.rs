@@ -2,6 +2,7 @@
 //! shares live here: reading a template folder or package, and the client.
 
 mod agent;
+mod export;
 mod history;
 mod import;
 mod info;
@@ -48,6 +49,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, Error> {
         Command::Yank(args) => yank::yank(args, &client(global)?, printer).await,
         Command::Schema => schema::schema(printer),
         Command::Import(source) => import::import(source, printer),
+        Command::Export(format) => export::export(format, global, printer).await,
         Command::Install(args) => install::install(args, &client(global)?, printer).await,
         Command::Upgrade(args) => upgrade::upgrade(args, &client(global)?, printer).await,
         Command::Rollback(args) => rollback::rollback(args, printer).await,

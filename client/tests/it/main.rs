@@ -2,6 +2,7 @@
 //! and what happens when the registry cannot be reached. (Tests against a real
 //! registry live in the workspace's `tests/`.)
 
+mod export;
 mod import;
 mod lint;
 mod package;

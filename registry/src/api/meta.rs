@@ -2,7 +2,7 @@
 
 use super::openapi::ApiDoc;
 use super::views::Health;
-use crate::domain::catalog;
+use crate::domain::{catalog, index};
 use crate::error::{ErrorBody, Result};
 use crate::startup::AppState;
 use actix_web::web::{Data, Json};
@@ -23,6 +23,18 @@ use utoipa::OpenApi;
 pub async fn health(state: Data<AppState>) -> Result<Json<Health>> {
     catalog::health(&state).await?;
     Ok(Json(Health { status: "ok" }))
+}
+
+/// The search index: its backend and whether it holds every committed event
+/// (`ready`), is catching up (`indexing`) or failed its last attempt (`error`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/search/status",
+    tag = "meta",
+    responses((status = 200, body = index::SearchStatus))
+)]
+pub async fn search_status(state: Data<AppState>) -> Json<index::SearchStatus> {
+    Json(index::status(&state))
 }
 
 /// The JSON Schema of `souk.yaml` (format v1), for editors.

@@ -1,6 +1,6 @@
 //! `/templates`: search and browse, publish, and one template.
 
-use super::views::{SearchResults, TemplateView, VersionView};
+use super::views::{SearchResults, Suggestions, TemplateView, VersionView};
 use super::TemplatePath;
 use crate::auth::{authenticate, BearerToken};
 use crate::domain::{catalog, publish as publishing, templates};
@@ -29,6 +29,17 @@ pub struct SearchParams {
     page: Option<usize>,
     /// 1 to 100 (default 20).
     per_page: Option<usize>,
+    /// `relevance` (the default: best match first; without `q`, most recently
+    /// updated first), `recent` or `name`. Yanked-only templates come last.
+    sort: Option<String>,
+}
+
+/// The query of `GET /templates/suggest`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SuggestParams {
+    /// What the user has typed so far; the last word is a prefix.
+    q: Option<String>,
 }
 
 /// Search and browse templates.
@@ -47,14 +58,39 @@ pub async fn search(
     params: Query<SearchParams>,
 ) -> Result<Json<SearchResults>> {
     let p = params.into_inner();
+    let sort = match p.sort.as_deref().filter(|s| !s.is_empty()) {
+        None => crate::search::Sort::Relevance,
+        Some(s) => crate::search::Sort::parse(s).ok_or_else(|| {
+            Error::BadRequest(format!(
+                "`sort` is `relevance`, `recent` or `name`, not `{s}`"
+            ))
+        })?,
+    };
     let search = catalog::Search {
         text: p.q.unwrap_or_default(),
         category: p.category.filter(|c| !c.is_empty()),
         tag: p.tag.filter(|t| !t.is_empty()),
+        sort,
         page: p.page.unwrap_or(1),
         per_page: p.per_page.unwrap_or(catalog::DEFAULT_PER_PAGE),
     };
-    Ok(Json(catalog::search(&state, search)?))
+    Ok(Json(catalog::search(&state, search).await?))
+}
+
+/// Names and titles for the search box, as the user types (at most 8).
+#[utoipa::path(
+    get,
+    path = "/api/v1/templates/suggest",
+    tag = "market",
+    params(SuggestParams),
+    responses((status = 200, body = Suggestions))
+)]
+pub async fn suggest(
+    state: Data<AppState>,
+    params: Query<SuggestParams>,
+) -> Result<Json<Suggestions>> {
+    let q = params.into_inner().q.unwrap_or_default();
+    Ok(Json(catalog::suggest(&state, &q).await?))
 }
 
 /// The media types a package may be sent as.

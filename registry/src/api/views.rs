@@ -60,6 +60,10 @@ pub struct TemplateSummary {
     pub version: String,
     pub updated_at: DateTime<Utc>,
     pub icon_url: Option<String>,
+    /// Every version is yanked: shown last, and nothing resolves to it.
+    pub yanked: bool,
+    /// Releases that agents report running the template.
+    pub installs: u64,
 }
 
 impl From<Document> for TemplateSummary {
@@ -75,8 +79,24 @@ impl From<Document> for TemplateSummary {
             tags: d.tags,
             version: d.version,
             updated_at: d.updated_at,
+            yanked: d.yanked,
+            installs: d.installs,
         }
     }
+}
+
+/// `GET /templates/suggest`: what the search box offers as the user types.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Suggestions {
+    pub items: Vec<Suggestion>,
+}
+
+/// One suggestion: a template's name and title.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Suggestion {
+    /// `namespace/name`.
+    pub name: String,
+    pub title: String,
 }
 
 /// `GET /templates`: one page of matches, the total and the facets.

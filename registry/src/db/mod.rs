@@ -12,6 +12,7 @@ mod connection;
 pub mod events;
 pub mod models;
 mod schema;
+pub mod search;
 pub mod templates;
 pub mod tokens;
 

@@ -89,3 +89,11 @@ diesel::table! {
 
 diesel::joinable!(agent_releases -> agent_reports (agent_id));
 diesel::allow_tables_to_appear_in_same_query!(agent_reports, agent_releases);
+
+diesel::table! {
+    search_cursors (index_uid) {
+        index_uid -> Text,
+        event_id -> BigInt,
+        updated_at -> Timestamp,
+    }
+}

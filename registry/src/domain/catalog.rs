@@ -1,8 +1,10 @@
 //! Browsing the market: categories, search, and the health of what serves it.
 
-use crate::api::views::{CategoryView, Facets, SearchResults, TemplateSummary};
+use crate::api::views::{
+    CategoryView, Facets, SearchResults, Suggestion, Suggestions, TemplateSummary,
+};
 use crate::error::{Error, Result};
-use crate::search::Query;
+use crate::search::{Query, Sort};
 use crate::startup::AppState;
 
 /// The most results one page may hold.
@@ -27,13 +29,19 @@ pub struct Search {
     pub text: String,
     pub category: Option<String>,
     pub tag: Option<String>,
+    pub sort: Sort,
     /// From 1.
     pub page: usize,
     pub per_page: usize,
 }
 
+/// Suggestions the search box shows as the user types.
+pub const SUGGESTIONS: usize = 8;
+/// Longer input is not a search-box prefix: cut there.
+const MAX_SUGGEST_CHARS: usize = 100;
+
 /// Search (or browse, with no text) one page of templates.
-pub fn search(state: &AppState, s: Search) -> Result<SearchResults> {
+pub async fn search(state: &AppState, s: Search) -> Result<SearchResults> {
     if s.page == 0 {
         return Err(Error::BadRequest("`page` starts at 1".into()));
     }
@@ -42,13 +50,15 @@ pub fn search(state: &AppState, s: Search) -> Result<SearchResults> {
             "`per_page` must be between 1 and {MAX_PER_PAGE}"
         )));
     }
-    let hits = state.search.search(&Query {
+    let query = Query {
         text: s.text,
         category: s.category,
         tag: s.tag,
+        sort: s.sort,
         offset: (s.page - 1).saturating_mul(s.per_page),
         limit: s.per_page,
-    });
+    };
+    let hits = state.search.search(&query).await?;
     Ok(SearchResults {
         items: hits.items.into_iter().map(TemplateSummary::from).collect(),
         total: hits.total,
@@ -58,6 +68,32 @@ pub fn search(state: &AppState, s: Search) -> Result<SearchResults> {
             category: hits.categories,
             tags: hits.tags,
         },
+    })
+}
+
+/// A handful of names and titles for the search box, best first; live
+/// templates only (a yanked-only template is not worth suggesting).
+pub async fn suggest(state: &AppState, text: &str) -> Result<Suggestions> {
+    let text: String = text.chars().take(MAX_SUGGEST_CHARS).collect();
+    if text.trim().is_empty() {
+        return Ok(Suggestions { items: Vec::new() });
+    }
+    let query = Query {
+        text,
+        limit: SUGGESTIONS,
+        ..Query::default()
+    };
+    let hits = state.search.search(&query).await?;
+    Ok(Suggestions {
+        items: hits
+            .items
+            .into_iter()
+            .filter(|d| !d.yanked)
+            .map(|d| Suggestion {
+                name: d.name,
+                title: d.title,
+            })
+            .collect(),
     })
 }
 

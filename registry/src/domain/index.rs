@@ -1,26 +1,83 @@
 //! Keeping the search index in step with the database (see the invariant in
 //! [`crate::search`]).
+//!
+//! The embedded index is rebuilt at start ([`rebuild`]) and refreshed after
+//! each commit ([`refresh`]). Meilisearch is fed by [`follow_outbox`]: it reads
+//! the events after its stored cursor, in batches, re-reads the templates they
+//! name, sends their documents in one request, then moves the cursor; on a
+//! failure it retries with backoff and shows the error in [`status`].
 
 use super::latest;
-use crate::db::{utc, TemplateWithVersions, VersionMetaRow};
+use crate::db::{utc, TemplateWithVersions};
 use crate::error::Result;
 use crate::search::Document;
 use crate::startup::AppState;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use souk_schema::TemplateName;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+use utoipa::ToSchema;
 
-/// The version a template is found by: its latest, unless every version is
-/// yanked (`latest` falls back to a yanked one only then).
-fn latest_live(t: &TemplateWithVersions) -> Option<&VersionMetaRow> {
-    latest(&t.versions).filter(|v| !v.yanked)
+/// Events read from the outbox per batch.
+const OUTBOX_BATCH: i64 = 500;
+/// The first and the longest wait before retrying a failed batch.
+const RETRY_MIN: Duration = Duration::from_millis(500);
+const RETRY_MAX: Duration = Duration::from_secs(30);
+/// A caught-up feeder looks at the outbox at least this often, even unwoken.
+const IDLE_POLL: Duration = Duration::from_secs(10);
+
+/// How far the index has got; kept in [`AppState`] and shown by [`status`].
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// The last event the index holds.
+    indexed: i64,
+    /// Sending documents right now.
+    indexing: bool,
+    /// Why the last attempt failed, until one succeeds.
+    error: Option<String>,
+    last_success: Option<DateTime<Utc>>,
 }
 
-/// The search document of a template, or `None` when every version is yanked
-/// (such templates are not found).
-fn document(t: &TemplateWithVersions, readmes: &HashMap<i64, String>) -> Option<Document> {
-    let v = latest_live(t)?;
+/// `GET /api/v1/search/status`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchStatus {
+    /// `embedded` or `meilisearch`.
+    pub backend: String,
+    /// `ready` (holds every committed event), `indexing` (behind, catching
+    /// up) or `error` (behind, and the last attempt failed: see `last_error`).
+    pub state: String,
+    /// The last event the index holds.
+    pub indexed_event: i64,
+    /// The last committed event.
+    pub head_event: i64,
+    /// Events committed but not yet indexed.
+    pub pending_events: i64,
+    pub last_error: Option<String>,
+    pub last_indexed_at: Option<DateTime<Utc>>,
+}
+
+fn progress(state: &AppState) -> std::sync::MutexGuard<'_, Progress> {
+    state
+        .search_progress
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+/// The search document of a template: its latest version's fields. A
+/// template whose every version is yanked is still found, flagged `yanked` so
+/// that it ranks last.
+fn document(
+    t: &TemplateWithVersions,
+    readmes: &HashMap<i64, String>,
+    installs: &HashMap<String, u64>,
+) -> Option<Document> {
+    let v = latest(&t.versions)?;
+    let name = t.template.full_name();
     Some(Document {
-        name: t.template.full_name(),
+        installs: installs.get(&name).copied().unwrap_or(0),
+        name,
         title: v.title.clone(),
         summary: v.summary.clone(),
         tags: v.tag_list(),
@@ -29,33 +86,73 @@ fn document(t: &TemplateWithVersions, readmes: &HashMap<i64, String>) -> Option<
         version: v.version.clone(),
         has_icon: v.icon.is_some(),
         updated_at: utc(t.template.updated_at),
+        yanked: v.yanked,
     })
 }
 
-/// The ids of the versions whose readme the documents of `templates` need.
-fn latest_ids(templates: &[TemplateWithVersions]) -> Vec<i64> {
-    templates
+/// The documents of `templates`, read with their readmes and installs.
+async fn documents(state: &AppState, templates: &[TemplateWithVersions]) -> Result<Vec<Document>> {
+    let ids = templates
         .iter()
-        .filter_map(|t| latest_live(t).map(|v| v.id))
-        .collect()
+        .filter_map(|t| latest(&t.versions).map(|v| v.id))
+        .collect();
+    let readmes = state.db.readmes(ids).await?;
+    let only = (templates.len() < 500).then(|| {
+        templates
+            .iter()
+            .map(|t| t.template.full_name())
+            .collect::<Vec<_>>()
+    });
+    let installs = state.db.installs(only).await?;
+    Ok(templates
+        .iter()
+        .filter_map(|t| document(t, &readmes, &installs))
+        .collect())
 }
 
-/// Rebuild the whole index from the database; returns how many templates it holds.
+/// Rebuild the whole index from the database; returns how many templates it
+/// holds. For Meilisearch this also sets the index's settings and moves the
+/// outbox cursor to the events the rebuild has seen.
 pub async fn rebuild(state: &AppState) -> Result<usize> {
     let _serial = state.index_lock.lock().await;
+    let search = &state.search;
+    if search.follows_outbox() {
+        search.configure().await?;
+    }
+    // The head is read before the templates: an event committed meanwhile is
+    // fed again by the outbox, never skipped.
+    let head = state.db.event_head().await?;
     let templates = state.db.all_templates().await?;
-    let readmes = state.db.readmes(latest_ids(&templates)).await?;
-    let docs: Vec<Document> = templates
-        .iter()
-        .filter_map(|t| document(t, &readmes))
-        .collect();
+    let docs = documents(state, &templates).await?;
     let n = docs.len();
-    state.search.replace_all(docs);
+    {
+        progress(state).indexing = true;
+    }
+    let sent = search.replace_all(docs).await;
+    {
+        let mut p = progress(state);
+        p.indexing = false;
+        if let Err(e) = &sent {
+            p.error = Some(e.to_string());
+        }
+    }
+    sent?;
+    if search.follows_outbox() {
+        state
+            .db
+            .set_search_cursor(search.index_uid().to_string(), head)
+            .await?;
+    }
+    let mut p = progress(state);
+    p.indexed = head;
+    p.error = None;
+    p.last_success = Some(Utc::now());
     Ok(n)
 }
 
 /// Re-read one template from the database and update its document, after a
-/// commit that changed it.
+/// commit that changed it (embedded index only: Meilisearch is fed from the
+/// outbox, which the same commit wakes).
 ///
 /// Refreshes are serialised and each reads after its own commit, so the last
 /// one to run has seen every commit before it: a slow refresh can never put an
@@ -63,6 +160,9 @@ pub async fn rebuild(state: &AppState) -> Result<usize> {
 /// committed, so the caller must hear of its success, and the next start
 /// rebuilds the index from the database anyway.
 pub async fn refresh(state: &AppState, name: &TemplateName) {
+    if state.search.follows_outbox() {
+        return;
+    }
     let result: Result<()> = async {
         let _serial = state.index_lock.lock().await;
         let key = name.to_string();
@@ -71,18 +171,12 @@ pub async fn refresh(state: &AppState, name: &TemplateName) {
             .template(name.namespace().to_string(), name.name().to_string())
             .await?
         else {
-            state.search.remove(&key);
-            return Ok(());
+            return state.search.remove(vec![key]).await;
         };
-        let readmes = state
-            .db
-            .readmes(latest_ids(std::slice::from_ref(&t)))
-            .await?;
-        match document(&t, &readmes) {
-            Some(doc) => state.search.upsert(doc),
-            None => state.search.remove(&key),
+        match documents(state, std::slice::from_ref(&t)).await?.pop() {
+            Some(doc) => state.search.upsert(vec![doc]).await,
+            None => state.search.remove(vec![key]).await,
         }
-        Ok(())
     }
     .await;
     if let Err(e) = result {
@@ -91,5 +185,120 @@ pub async fn refresh(state: &AppState, name: &TemplateName) {
             error = %e,
             "could not refresh the search index; it is rebuilt at the next start"
         );
+    }
+}
+
+/// Feed one batch of the outbox to the index; `Ok(false)` when caught up.
+async fn feed_once(state: &AppState) -> Result<bool> {
+    let uid = state.search.index_uid().to_string();
+    let Some(cursor) = state.db.search_cursor(uid.clone()).await? else {
+        let n = rebuild(state).await?;
+        tracing::info!(templates = n, index = %uid, "search index built from the database");
+        return Ok(true);
+    };
+    let page = state.db.events_after(cursor, None, OUTBOX_BATCH).await?;
+    let Some(last) = page.events.last().map(|e| e.id) else {
+        let mut p = progress(state);
+        p.indexed = cursor;
+        p.error = None;
+        return Ok(false);
+    };
+    let _serial = state.index_lock.lock().await;
+    progress(state).indexing = true;
+    let names: BTreeSet<String> = page.events.iter().map(|e| e.template.clone()).collect();
+    let mut found = Vec::new();
+    let mut gone = Vec::new();
+    for name in names {
+        let (ns, short) = name.split_once('/').unwrap_or(("", &name));
+        match state.db.template(ns.to_string(), short.to_string()).await? {
+            Some(t) => found.push(t),
+            None => gone.push(name),
+        }
+    }
+    let docs = documents(state, &found).await?;
+    let n = docs.len();
+    state.search.upsert(docs).await?;
+    state.search.remove(gone).await?;
+    state.db.set_search_cursor(uid, last).await?;
+    tracing::debug!(
+        documents = n,
+        event.id = last,
+        "search index fed from the outbox"
+    );
+    let mut p = progress(state);
+    p.indexed = last;
+    p.indexing = false;
+    p.error = None;
+    p.last_success = Some(Utc::now());
+    Ok(true)
+}
+
+/// Feed Meilisearch from the event outbox until the server stops: settings
+/// first, a full build when the index has no cursor yet, then batch after
+/// batch, woken by each commit. Failures are retried with backoff.
+pub async fn follow_outbox(state: Arc<AppState>) {
+    let mut wake = state.events.subscribe();
+    let mut configured = false;
+    let mut wait = RETRY_MIN;
+    loop {
+        if wake.borrow_and_update().closing {
+            return;
+        }
+        let step = async {
+            if !configured {
+                state.search.configure().await?;
+                configured = true;
+            }
+            feed_once(&state).await
+        };
+        match step.await {
+            Ok(true) => wait = RETRY_MIN,
+            Ok(false) => {
+                wait = RETRY_MIN;
+                tokio::select! {
+                    changed = wake.changed() => if changed.is_err() { return },
+                    () = tokio::time::sleep(IDLE_POLL) => {}
+                }
+            }
+            Err(e) => {
+                {
+                    let mut p = progress(&state);
+                    p.indexing = false;
+                    p.error = Some(e.to_string());
+                }
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "could not feed the search index; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(RETRY_MAX);
+            }
+        }
+    }
+}
+
+/// How far the search index has got.
+pub fn status(state: &AppState) -> SearchStatus {
+    let head = state.events.subscribe().borrow().head;
+    let p = progress(state);
+    // The embedded index is refreshed before a publish answers: never behind.
+    let indexed = if state.search.follows_outbox() {
+        p.indexed
+    } else {
+        head
+    };
+    let pending = (head - indexed).max(0);
+    let state_name = if pending == 0 && !p.indexing {
+        "ready"
+    } else if p.error.is_some() {
+        "error"
+    } else {
+        "indexing"
+    };
+    SearchStatus {
+        backend: state.search.backend().to_string(),
+        state: state_name.to_string(),
+        indexed_event: indexed,
+        head_event: head,
+        pending_events: pending,
+        last_error: p.error.clone(),
+        last_indexed_at: p.last_success,
     }
 }

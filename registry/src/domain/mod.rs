@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod feed;
 pub mod fleet;
 pub mod index;
+pub mod move_store;
 pub mod publish;
 pub mod resolve;
 pub mod templates;

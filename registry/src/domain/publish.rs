@@ -19,6 +19,7 @@ use crate::auth::Principal;
 use crate::db::NewVersion;
 use crate::error::{Error, Result};
 use crate::startup::AppState;
+use crate::store::PackageRef;
 use bytes::Bytes;
 use souk_schema::package::{unpack, Package};
 use souk_schema::{Problem, Problems};
@@ -33,7 +34,12 @@ pub async fn publish(state: &AppState, who: &Principal, bytes: Bytes) -> Result<
     let name = template.name();
     let version = template.version().to_string();
 
-    state.store.put(&package.digest, bytes).await?;
+    let stored = PackageRef {
+        template: name.clone(),
+        version: template.version().clone(),
+        digest: package.digest.clone(),
+    };
+    state.store.put(&stored, bytes).await?;
     let published = state.db.publish(new_version(&package)).await?;
     state.cache.invalidate(&name.to_string());
 

@@ -7,6 +7,7 @@ use crate::auth::Principal;
 use crate::db::{TemplateRow, VersionRow};
 use crate::error::{Error, Result};
 use crate::startup::AppState;
+use crate::store::PackageRef;
 use bytes::Bytes;
 use semver::Version;
 use souk_schema::resolve::Candidate;
@@ -123,8 +124,18 @@ fn digest_of(v: &VersionRow) -> Result<Digest> {
 }
 
 /// The stored package of a version (yanked ones too), checked against its digest.
-async fn read_package(state: &AppState, digest: &Digest) -> Result<Bytes> {
-    state.store.get(digest).await?.ok_or_else(|| {
+async fn read_package(
+    state: &AppState,
+    name: &TemplateName,
+    v: &VersionRow,
+    digest: &Digest,
+) -> Result<Bytes> {
+    let package = PackageRef {
+        template: name.clone(),
+        version: v.meta.semver(),
+        digest: digest.clone(),
+    };
+    state.store.get(&package).await?.ok_or_else(|| {
         Error::internal(
             format!("reading the package `{digest}`"),
             "it is missing from the package store",
@@ -144,7 +155,7 @@ pub async fn package(
     if if_none_match.is_some_and(|inm| matches_etag(inm, &digest)) {
         return Ok(Download::NotModified { digest });
     }
-    let bytes = read_package(state, &digest).await?;
+    let bytes = read_package(state, name, &v, &digest).await?;
     Ok(Download::Package {
         digest,
         bytes,
@@ -163,7 +174,7 @@ pub async fn icon(
     if v.meta.icon.is_none() {
         return Err(no_icon());
     }
-    let bytes = read_package(state, &digest_of(&v)?).await?;
+    let bytes = read_package(state, name, &v, &digest_of(&v)?).await?;
     let icon = blocking(move || {
         // The package was validated when it was published: failing now is ours.
         let package = souk_schema::package::unpack(&bytes)

@@ -90,6 +90,7 @@ pub async fn home(state: Data<AppState>, ctx: Ctx) -> PageResult {
             ..Default::default()
         },
     )
+    .await
     .map_err(|e| ctx.fail(e))?;
     let t = ctx.lang.texts();
     let page = HomePage {
@@ -150,6 +151,15 @@ impl Sort {
         }
     }
 
+    /// The index sorts (yanked-only templates last, whatever the order).
+    fn index_sort(self) -> crate::search::Sort {
+        match self {
+            Sort::Relevance => crate::search::Sort::Relevance,
+            Sort::Updated => crate::search::Sort::Recent,
+            Sort::Name => crate::search::Sort::Name,
+        }
+    }
+
     fn value(self) -> &'static str {
         match self {
             Sort::Relevance => "relevance",
@@ -174,48 +184,14 @@ pub async fn browse(state: Data<AppState>, ctx: Ctx, query: Query<BrowseQuery>) 
         text: text.clone(),
         category: Some(qy.category.clone()).filter(|c| !c.is_empty()),
         tag: Some(qy.tag.clone()).filter(|t| !t.is_empty()),
+        sort: sort.index_sort(),
         page,
         per_page: PER_PAGE,
     };
-    // The index ranks by relevance (or, without text, by update time); sorting
-    // by name or by update time within a text search sorts every match here.
-    let index_order = sort == Sort::Relevance || (sort == Sort::Updated && text.is_empty());
-    let (items, total, facets) = if index_order {
-        let r = catalog::search(&state, search).map_err(|e| ctx.fail(e))?;
-        (r.items, r.total, r.facets)
-    } else {
-        let mut all = Vec::new();
-        let mut facets = None;
-        let mut total = 0;
-        for p in 1.. {
-            let r = catalog::search(
-                &state,
-                catalog::Search {
-                    page: p,
-                    per_page: catalog::MAX_PER_PAGE,
-                    ..search.clone()
-                },
-            )
-            .map_err(|e| ctx.fail(e))?;
-            total = r.total;
-            let done = r.items.len() < catalog::MAX_PER_PAGE || p * catalog::MAX_PER_PAGE >= total;
-            all.extend(r.items);
-            facets.get_or_insert(r.facets);
-            if done {
-                break;
-            }
-        }
-        match sort {
-            Sort::Name => all.sort_by_cached_key(|a| a.title.to_lowercase()),
-            _ => all.sort_by_key(|a| std::cmp::Reverse(a.updated_at)),
-        }
-        let items = all
-            .into_iter()
-            .skip((page - 1) * PER_PAGE)
-            .take(PER_PAGE)
-            .collect();
-        (items, total, facets.expect("the loop ran at least once"))
-    };
+    let r = catalog::search(&state, search)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let (items, total, facets) = (r.items, r.total, r.facets);
     let cats = Categories::load(&state).await.map_err(|e| ctx.fail(e))?;
     let lang = ctx.lang;
     let t = lang.texts();

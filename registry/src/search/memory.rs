@@ -1,14 +1,26 @@
-//! The embedded index: an inverted index in memory.
+//! The embedded index: an inverted index in memory, rebuilt from the database
+//! at start (10,000 templates take well under a second; see `bench/`).
 //!
-//! Ranking: a query that is exactly a template's name (`acme/smart-warehouse`
-//! or `smart-warehouse`) or title ranks first; then each term scores by the best
-//! field it occurs in (name, title, tags, summary, readme, in that order of
-//! weight), a prefix match scoring a little less than a whole word. Every term
-//! must match. Ties go to the most recently updated template.
+//! Matching: every query term must match a token of the document, whole, as a
+//! prefix (the last word, as it is typed) or, for words of 5 letters or more,
+//! with one typo (an insertion, deletion, substitution or swap of neighbours:
+//! `wharehouse` finds `warehouse`). Typos are found through a map of every
+//! token's one-letter deletions (the SymSpell idea), not by scanning the
+//! vocabulary. CJK text is matched by bigrams (see [`super::tokenize`]).
+//!
+//! Ranking: yanked-only templates after every live one; then a query that is
+//! exactly a template's name (`acme/smart-warehouse` or `smart-warehouse`) or
+//! title; then the sum over terms of the best field each occurs in (name,
+//! title, tags, summary, readme, in that order of weight), a prefix match
+//! counting a little less than a whole word and a typo less again; ties go to
+//! the most installed, then the most recently updated template.
 
-use super::tokenize::{index_tokens, query_terms};
-use super::{Document, Hits, Query, SearchIndex};
-use std::collections::{BTreeMap, HashMap};
+use super::tokenize::{index_tokens, query_terms, Term};
+use super::{top_facets, Document, Hits, Query, SearchIndex, Sort, MAX_FACET_VALUES};
+use crate::error::Result;
+use futures_util::future::BoxFuture;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::RwLock;
 
 const NAME: f32 = 10.0;
@@ -20,6 +32,15 @@ const README: f32 = 1.0;
 const EXACT: f32 = 1000.0;
 /// A prefix match counts this share of a whole-word match.
 const PREFIX: f32 = 0.8;
+/// A match with one typo counts this share of a whole-word match.
+const TYPO: f32 = 0.5;
+/// An optional term (a CJK bigram across words) adds this share when it matches.
+const OPTIONAL: f32 = 0.5;
+/// Query words shorter than this must be spelt right (as Meilisearch's
+/// default `minWordSizeForTypos.oneTypo`): short words have too many neighbours.
+const MIN_TYPO_QUERY: usize = 5;
+/// Tokens shorter than this are not found through a typo.
+const MIN_TYPO_TOKEN: usize = 4;
 
 type DocId = u32;
 
@@ -36,6 +57,9 @@ struct Inner {
     ids: HashMap<String, DocId>,
     /// token → document → weight of the best field the token occurs in.
     postings: BTreeMap<String, HashMap<DocId, f32>>,
+    /// A token with one letter deleted → the tokens it comes from (only the
+    /// tokens that can be found through a typo).
+    deletions: HashMap<String, Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -51,18 +75,78 @@ impl MemoryIndex {
     pub fn new() -> MemoryIndex {
         MemoryIndex::default()
     }
+
+    /// Replace the whole index with `docs`, synchronously.
+    pub fn load(&self, docs: Vec<Document>) {
+        let mut fresh = Inner::default();
+        for doc in docs {
+            fresh.upsert(doc);
+        }
+        *self.inner.write().expect("search index lock") = fresh;
+    }
+
+    /// Answer `query`, synchronously.
+    pub fn query(&self, query: &Query) -> Hits {
+        self.inner.read().expect("search index lock").search(query)
+    }
+}
+
+/// Can `token` be found through a typo?
+fn typo_eligible(token: &str) -> bool {
+    token.chars().count() >= MIN_TYPO_TOKEN
+        && token
+            .chars()
+            .all(|c| c.is_alphabetic() && !super::tokenize::is_cjk(c))
+}
+
+/// `token` with each of its letters deleted in turn.
+fn deletions(token: &str) -> Vec<String> {
+    let chars: Vec<char> = token.chars().collect();
+    let mut out: Vec<String> = (0..chars.len())
+        .map(|i| chars[..i].iter().chain(&chars[i + 1..]).collect::<String>())
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 impl Inner {
+    fn post(&mut self, token: &str, id: DocId, weight: f32) {
+        let postings = match self.postings.get_mut(token) {
+            Some(p) => p,
+            None => {
+                if typo_eligible(token) {
+                    for d in deletions(token) {
+                        self.deletions.entry(d).or_default().push(token.to_string());
+                    }
+                }
+                self.postings.entry(token.to_string()).or_default()
+            }
+        };
+        postings.insert(id, weight);
+    }
+
     fn unpost(&mut self, id: DocId) {
         let Some(entry) = self.docs.get_mut(id as usize).and_then(Option::take) else {
             return;
         };
         for token in entry.tokens {
-            if let Some(p) = self.postings.get_mut(&token) {
-                p.remove(&id);
-                if p.is_empty() {
-                    self.postings.remove(&token);
+            let Some(p) = self.postings.get_mut(&token) else {
+                continue;
+            };
+            p.remove(&id);
+            if !p.is_empty() {
+                continue;
+            }
+            self.postings.remove(&token);
+            if typo_eligible(&token) {
+                for d in deletions(&token) {
+                    if let Some(from) = self.deletions.get_mut(&d) {
+                        from.retain(|t| *t != token);
+                        if from.is_empty() {
+                            self.deletions.remove(&d);
+                        }
+                    }
                 }
             }
         }
@@ -100,10 +184,7 @@ impl Inner {
             }
         }
         for (token, weight) in &weights {
-            self.postings
-                .entry(token.clone())
-                .or_default()
-                .insert(id, *weight);
+            self.post(token, id, *weight);
         }
         let exact = [
             doc.name.to_lowercase(),
@@ -117,8 +198,75 @@ impl Inner {
         });
     }
 
+    fn remove(&mut self, name: &str) {
+        if let Some(id) = self.ids.get(name).copied() {
+            self.unpost(id);
+        }
+    }
+
     fn entry(&self, id: DocId) -> Option<&Entry> {
         self.docs.get(id as usize).and_then(Option::as_ref)
+    }
+
+    /// The tokens within one typo of `word` (never `word` itself).
+    fn typo_neighbours(&self, word: &str) -> HashSet<&str> {
+        let mut found = HashSet::new();
+        if word.chars().count() < MIN_TYPO_QUERY || !typo_eligible(word) {
+            return found;
+        }
+        // A letter too many in `word`: a token is one of its deletions.
+        // A letter missing: `word` is a deletion of a token. A wrong or swapped
+        // letter: a deletion of `word` is a deletion of a token.
+        let mut candidates: Vec<&str> = Vec::new();
+        if let Some(from) = self.deletions.get(word) {
+            candidates.extend(from.iter().map(String::as_str));
+        }
+        for d in deletions(word) {
+            if let Some((token, _)) = self.postings.get_key_value(&d) {
+                candidates.push(token);
+            }
+            if let Some(from) = self.deletions.get(&d) {
+                candidates.extend(from.iter().map(String::as_str));
+            }
+        }
+        for c in candidates {
+            if c != word && strsim::osa_distance(c, word) <= 1 {
+                found.insert(c);
+            }
+        }
+        found
+    }
+
+    /// The documents `term` matches, each with its best score.
+    fn term_hits(&self, term: &Term) -> HashMap<DocId, f32> {
+        let mut hits: HashMap<DocId, f32> = HashMap::new();
+        let mut add = |postings: &HashMap<DocId, f32>, factor: f32| {
+            for (&id, &w) in postings {
+                let s = hits.entry(id).or_insert(0.0);
+                *s = s.max(w * factor);
+            }
+        };
+        if let Some(p) = self.postings.get(&term.token) {
+            add(p, 1.0);
+        }
+        if term.prefix {
+            let longer = self
+                .postings
+                .range::<str, _>((
+                    std::ops::Bound::Excluded(term.token.as_str()),
+                    std::ops::Bound::Unbounded,
+                ))
+                .take_while(|(k, _)| k.starts_with(&term.token));
+            for (_, p) in longer {
+                add(p, PREFIX);
+            }
+        }
+        if !term.optional {
+            for t in self.typo_neighbours(&term.token) {
+                add(&self.postings[t], TYPO);
+            }
+        }
+        hits
     }
 
     /// Matching documents and their scores; every document when `text` is blank.
@@ -135,29 +283,8 @@ impl Inner {
         }
         let terms = query_terms(text);
         let mut scores: Option<HashMap<DocId, f32>> = None;
-        for term in &terms {
-            let mut hits: HashMap<DocId, f32> = HashMap::new();
-            let mut add = |postings: &HashMap<DocId, f32>, factor: f32| {
-                for (&id, &w) in postings {
-                    let s = hits.entry(id).or_insert(0.0);
-                    *s = s.max(w * factor);
-                }
-            };
-            if let Some(p) = self.postings.get(&term.token) {
-                add(p, 1.0);
-            }
-            if term.prefix {
-                let longer = self
-                    .postings
-                    .range::<str, _>((
-                        std::ops::Bound::Excluded(term.token.as_str()),
-                        std::ops::Bound::Unbounded,
-                    ))
-                    .take_while(|(k, _)| k.starts_with(&term.token));
-                for (_, p) in longer {
-                    add(p, PREFIX);
-                }
-            }
+        for term in terms.iter().filter(|t| !t.optional) {
+            let hits = self.term_hits(term);
             scores = Some(match scores {
                 None => hits,
                 Some(prev) => prev
@@ -167,6 +294,13 @@ impl Inner {
             });
         }
         let mut scores = scores.unwrap_or_default();
+        for term in terms.iter().filter(|t| t.optional) {
+            for (id, h) in self.term_hits(term) {
+                if let Some(s) = scores.get_mut(&id) {
+                    *s += h * OPTIONAL;
+                }
+            }
+        }
         let lowered = text.to_lowercase();
         for (id, score) in scores.iter_mut() {
             if self.entry(*id).is_some_and(|e| e.exact.contains(&lowered)) {
@@ -175,59 +309,116 @@ impl Inner {
         }
         scores
     }
+
+    fn search(&self, query: &Query) -> Hits {
+        let mut found: Vec<(&Entry, f32)> = self
+            .matches(&query.text)
+            .into_iter()
+            .filter_map(|(id, score)| self.entry(id).map(|e| (e, score)))
+            .filter(|(e, _)| query.category.as_ref().is_none_or(|c| e.doc.category == *c))
+            .filter(|(e, _)| query.tag.as_ref().is_none_or(|t| e.doc.tags.contains(t)))
+            .collect();
+        let mut categories: HashMap<&str, usize> = HashMap::new();
+        let mut tags: HashMap<&str, usize> = HashMap::new();
+        for (e, _) in &found {
+            let d = &e.doc;
+            *categories.entry(&d.category).or_default() += 1;
+            for t in &d.tags {
+                *tags.entry(t).or_default() += 1;
+            }
+        }
+        let sort = match query.sort {
+            Sort::Relevance if query.text.trim().is_empty() => Sort::Recent,
+            s => s,
+        };
+        let recent = |a: &Document, b: &Document| {
+            b.updated_at
+                .cmp(&a.updated_at)
+                .then_with(|| a.name.cmp(&b.name))
+        };
+        let order = |(ea, sa): &(&Entry, f32), (eb, sb): &(&Entry, f32)| -> Ordering {
+            let (a, b) = (&ea.doc, &eb.doc);
+            a.yanked.cmp(&b.yanked).then_with(|| match sort {
+                Sort::Relevance => sb
+                    .total_cmp(sa)
+                    .then_with(|| b.installs.cmp(&a.installs))
+                    .then_with(|| recent(a, b)),
+                Sort::Recent => recent(a, b),
+                // By the title people read, then by name.
+                Sort::Name => ea.exact[2]
+                    .cmp(&eb.exact[2])
+                    .then_with(|| a.name.cmp(&b.name)),
+            })
+        };
+        let total = found.len();
+        let end = query.offset.saturating_add(query.limit).min(total);
+        // Only the page needs ordering among itself: partition, then sort it.
+        if query.offset < total && end < total {
+            found.select_nth_unstable_by(end, order);
+            found.truncate(end);
+        }
+        found.sort_unstable_by(order);
+        Hits {
+            items: found
+                .into_iter()
+                .skip(query.offset)
+                .take(query.limit)
+                .map(|(e, _)| e.doc.clone())
+                .collect(),
+            total,
+            categories: top_facets(
+                categories.into_iter().map(|(k, v)| (k.to_string(), v)),
+                MAX_FACET_VALUES,
+            ),
+            tags: top_facets(
+                tags.into_iter().map(|(k, v)| (k.to_string(), v)),
+                MAX_FACET_VALUES,
+            ),
+        }
+    }
 }
 
 impl SearchIndex for MemoryIndex {
-    fn replace_all(&self, docs: Vec<Document>) {
-        let mut fresh = Inner::default();
-        for doc in docs {
-            fresh.upsert(doc);
-        }
-        *self.inner.write().expect("search index lock") = fresh;
+    fn backend(&self) -> &'static str {
+        "embedded"
     }
 
-    fn upsert(&self, doc: Document) {
-        self.inner.write().expect("search index lock").upsert(doc);
+    fn index_uid(&self) -> &str {
+        "embedded"
     }
 
-    fn remove(&self, name: &str) {
+    fn follows_outbox(&self) -> bool {
+        false
+    }
+
+    fn configure(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn replace_all(&self, docs: Vec<Document>) -> BoxFuture<'_, Result<()>> {
+        self.load(docs);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn upsert(&self, docs: Vec<Document>) -> BoxFuture<'_, Result<()>> {
         let mut inner = self.inner.write().expect("search index lock");
-        if let Some(id) = inner.ids.get(name).copied() {
-            inner.unpost(id);
+        for doc in docs {
+            inner.upsert(doc);
         }
+        Box::pin(async { Ok(()) })
     }
 
-    fn search(&self, query: &Query) -> Hits {
-        let inner = self.inner.read().expect("search index lock");
-        let mut found: Vec<(&Document, f32)> = inner
-            .matches(&query.text)
-            .into_iter()
-            .filter_map(|(id, score)| inner.entry(id).map(|e| (&e.doc, score)))
-            .filter(|(d, _)| query.category.as_ref().is_none_or(|c| d.category == *c))
-            .filter(|(d, _)| query.tag.as_ref().is_none_or(|t| d.tags.contains(t)))
-            .collect();
-        let mut hits = Hits {
-            total: found.len(),
-            ..Hits::default()
-        };
-        for (d, _) in &found {
-            *hits.categories.entry(d.category.clone()).or_default() += 1;
-            for t in &d.tags {
-                *hits.tags.entry(t.clone()).or_default() += 1;
-            }
+    fn remove(&self, names: Vec<String>) -> BoxFuture<'_, Result<()>> {
+        let mut inner = self.inner.write().expect("search index lock");
+        for name in names {
+            inner.remove(&name);
         }
-        found.sort_by(|(a, sa), (b, sb)| {
-            sb.total_cmp(sa)
-                .then_with(|| b.updated_at.cmp(&a.updated_at))
-                .then_with(|| a.name.cmp(&b.name))
-        });
-        hits.items = found
-            .into_iter()
-            .skip(query.offset)
-            .take(query.limit)
-            .map(|(d, _)| d.clone())
-            .collect();
-        hits
+        Box::pin(async { Ok(()) })
+    }
+
+    fn search<'a>(&'a self, query: &'a Query) -> BoxFuture<'a, Result<Hits>> {
+        let hits = self.query(query);
+        Box::pin(async { Ok(hits) })
     }
 }
 
@@ -235,6 +426,7 @@ impl SearchIndex for MemoryIndex {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use futures_util::FutureExt;
 
     fn doc(
         name: &str,
@@ -254,6 +446,8 @@ mod tests {
             version: "1.0.0".into(),
             has_icon: false,
             updated_at: chrono::Utc.timestamp_opt(t, 0).unwrap(),
+            yanked: false,
+            installs: 0,
         }
     }
 
@@ -263,7 +457,7 @@ mod tests {
 
     fn index() -> MemoryIndex {
         let i = MemoryIndex::new();
-        i.replace_all(vec![
+        i.load(vec![
             doc(
                 "acme/smart-warehouse",
                 "智慧物流与仓储解决方案",
@@ -304,29 +498,29 @@ mod tests {
     fn exact_name_first_then_field_weight() {
         let i = index();
         assert_eq!(
-            names(&i.search(&q("warehouse"))),
+            names(&i.query(&q("warehouse"))),
             ["acme/warehouse", "acme/smart-warehouse", "huayun/mes"]
         );
-        assert_eq!(names(&i.search(&q("ware"))).len(), 3);
+        assert_eq!(names(&i.query(&q("ware"))).len(), 3);
         assert_eq!(
-            names(&i.search(&q("rfid warehouse"))),
+            names(&i.query(&q("rfid warehouse"))),
             ["acme/smart-warehouse"]
         );
-        assert!(i.search(&q("nothing-like-this")).items.is_empty());
+        assert!(i.query(&q("nothing-like-this")).items.is_empty());
     }
 
     #[test]
     fn chinese_queries_match_bigrams() {
         let i = index();
-        assert_eq!(names(&i.search(&q("仓储"))), ["acme/smart-warehouse"]);
-        assert_eq!(names(&i.search(&q("物流"))), ["acme/smart-warehouse"]);
-        assert!(i.search(&q("仓库")).items.is_empty());
+        assert_eq!(names(&i.query(&q("仓储"))), ["acme/smart-warehouse"]);
+        assert_eq!(names(&i.query(&q("物流"))), ["acme/smart-warehouse"]);
+        assert!(i.query(&q("仓库")).items.is_empty());
     }
 
     #[test]
     fn browse_filters_facets_paging_and_updates() {
         let i = index();
-        let all = i.search(&q(""));
+        let all = i.query(&q(""));
         assert_eq!(
             names(&all),
             ["acme/smart-warehouse", "huayun/mes", "acme/warehouse"]
@@ -336,18 +530,26 @@ mod tests {
         let mut page = q("");
         page.offset = 1;
         page.limit = 1;
-        let p = i.search(&page);
+        let p = i.query(&page);
         assert_eq!((names(&p), p.total), (vec!["huayun/mes"], 3));
         let mut f = q("warehouse");
         f.category = Some("logistics".into());
         f.tag = Some("wms".into());
-        assert_eq!(names(&i.search(&f)), ["acme/warehouse"]);
+        assert_eq!(names(&i.query(&f)), ["acme/warehouse"]);
 
-        i.upsert(doc("acme/warehouse", "Depot", "renamed", &[], "other", 9));
-        assert_eq!(names(&i.search(&q("plain"))), Vec::<&str>::new());
-        assert_eq!(names(&i.search(&q("depot"))), ["acme/warehouse"]);
-        i.remove("acme/warehouse");
-        assert!(i.search(&q("depot")).items.is_empty());
-        assert_eq!(i.search(&q("")).total, 2);
+        let done = |f: BoxFuture<'_, Result<()>>| f.now_or_never().unwrap().unwrap();
+        done(i.upsert(vec![doc(
+            "acme/warehouse",
+            "Depot",
+            "renamed",
+            &[],
+            "other",
+            9,
+        )]));
+        assert_eq!(names(&i.query(&q("plain"))), Vec::<&str>::new());
+        assert_eq!(names(&i.query(&q("depot"))), ["acme/warehouse"]);
+        done(i.remove(vec!["acme/warehouse".into()]));
+        assert!(i.query(&q("depot")).items.is_empty());
+        assert_eq!(i.query(&q("")).total, 2);
     }
 }

@@ -4,7 +4,7 @@
 //! the query `仓储` finds it.
 
 /// Is `c` a CJK ideograph, kana or hangul syllable?
-fn is_cjk(c: char) -> bool {
+pub fn is_cjk(c: char) -> bool {
     matches!(c,
         '\u{3040}'..='\u{30FF}'      // hiragana, katakana
         | '\u{3400}'..='\u{4DBF}'    // CJK extension A
@@ -73,12 +73,28 @@ pub fn index_tokens(text: &str) -> Vec<String> {
     out
 }
 
-/// One term of a query; every term must match.
+/// One term of a query; every term that is not optional must match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
     pub token: String,
     /// Match any token that starts with `token` (the word being typed).
     pub prefix: bool,
+    /// Only adds to the score: a bigram that straddles two words of a CJK run.
+    pub optional: bool,
+}
+
+/// The bigrams of a CJK query run: the ones that tile it (`数据`, `采集` of
+/// `数据采集`, plus the last pair when the length is odd) are required; the
+/// ones in between (`据采`) are optional and reward text where the words are
+/// adjacent. Requiring every bigram would miss `数据的采集`; requiring none
+/// would match every text that has the characters anywhere.
+fn query_bigrams(run: &[char]) -> impl Iterator<Item = Term> + '_ {
+    let n = run.len();
+    run.windows(2).enumerate().map(move |(i, w)| Term {
+        token: w.iter().collect(),
+        prefix: false,
+        optional: i % 2 == 1 && !(n % 2 == 1 && i == n - 2),
+    })
 }
 
 /// The terms of a query: words, and for CJK runs their bigrams (a single CJK
@@ -97,15 +113,14 @@ pub fn query_terms(text: &str) -> Vec<Term> {
             Segment::Word(w) => out.push(Term {
                 token: w,
                 prefix: i == last && ends_in_word,
+                optional: false,
             }),
             Segment::Cjk(run) if run.len() == 1 => out.push(Term {
                 token: run[0].to_string(),
                 prefix: false,
+                optional: false,
             }),
-            Segment::Cjk(run) => out.extend(bigrams(&run).map(|token| Term {
-                token,
-                prefix: false,
-            })),
+            Segment::Cjk(run) => out.extend(query_bigrams(&run)),
         }
     }
     out.dedup();
@@ -137,6 +152,12 @@ mod tests {
         let t = |s: &str, p: bool| Term {
             token: s.into(),
             prefix: p,
+            optional: false,
+        };
+        let opt = |s: &str| Term {
+            token: s.into(),
+            prefix: false,
+            optional: true,
         };
         assert_eq!(
             query_terms("cold ware"),
@@ -150,7 +171,20 @@ mod tests {
         assert_eq!(query_terms("仓"), [t("仓", false)]);
         assert_eq!(
             query_terms("智慧仓储"),
-            [t("智慧", false), t("慧仓", false), t("仓储", false)]
+            [t("智慧", false), opt("慧仓"), t("仓储", false)]
+        );
+        assert_eq!(
+            query_terms("工业网关"),
+            [t("工业", false), opt("业网"), t("网关", false)]
+        );
+        assert_eq!(
+            query_terms("智能仓储库"),
+            [
+                t("智能", false),
+                opt("能仓"),
+                t("仓储", false),
+                t("储库", false)
+            ]
         );
         assert!(query_terms("  !! ").is_empty());
     }

@@ -5,7 +5,7 @@
 //! can leave a `.tmp*` file or a blob no version references, never a partial blob
 //! under a digest's name.
 
-use super::{verify, PackageStore};
+use super::{verify, PackageRef, PackageStore};
 use crate::error::{Error, Result};
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
@@ -96,13 +96,13 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
 }
 
 impl PackageStore for FolderStore {
-    fn put<'a>(&'a self, digest: &'a Digest, bytes: Bytes) -> BoxFuture<'a, Result<()>> {
-        let (store, digest) = (self.clone(), digest.clone());
+    fn put<'a>(&'a self, package: &'a PackageRef, bytes: Bytes) -> BoxFuture<'a, Result<()>> {
+        let (store, digest) = (self.clone(), package.digest.clone());
         blocking(move || store.put_blocking(&digest, &bytes)).boxed()
     }
 
-    fn get<'a>(&'a self, digest: &'a Digest) -> BoxFuture<'a, Result<Option<Bytes>>> {
-        let (store, digest) = (self.clone(), digest.clone());
+    fn get<'a>(&'a self, package: &'a PackageRef) -> BoxFuture<'a, Result<Option<Bytes>>> {
+        let (store, digest) = (self.clone(), package.digest.clone());
         blocking(move || store.get_blocking(&digest)).boxed()
     }
 
@@ -135,10 +135,15 @@ mod tests {
         let store = FolderStore::open(root.path()).unwrap();
         let bytes = Bytes::from_static(b"a package");
         let digest = Digest::of(&bytes);
-        assert!(store.get(&digest).await.unwrap().is_none());
-        store.put(&digest, bytes.clone()).await.unwrap();
-        store.put(&digest, bytes.clone()).await.unwrap();
-        assert_eq!(store.get(&digest).await.unwrap().unwrap(), bytes);
+        let package = PackageRef {
+            template: "acme/app".parse().unwrap(),
+            version: semver::Version::new(1, 0, 0),
+            digest: digest.clone(),
+        };
+        assert!(store.get(&package).await.unwrap().is_none());
+        store.put(&package, bytes.clone()).await.unwrap();
+        store.put(&package, bytes.clone()).await.unwrap();
+        assert_eq!(store.get(&package).await.unwrap().unwrap(), bytes);
 
         let path = store.path(&digest);
         assert!(path.starts_with(root.path().join("packages/sha256")));
@@ -151,10 +156,10 @@ mod tests {
         assert_eq!(shard.len(), 1);
 
         std::fs::write(&path, b"rotten").unwrap();
-        assert!(store.get(&digest).await.is_err());
+        assert!(store.get(&package).await.is_err());
         // Putting the right bytes again repairs it.
-        store.put(&digest, bytes.clone()).await.unwrap();
-        assert_eq!(store.get(&digest).await.unwrap().unwrap(), bytes);
+        store.put(&package, bytes.clone()).await.unwrap();
+        assert_eq!(store.get(&package).await.unwrap().unwrap(), bytes);
         store.check().await.unwrap();
     }
 }

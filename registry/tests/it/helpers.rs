@@ -34,8 +34,19 @@ impl TestApp {
     }
 
     async fn spawn_in(data_dir: TempDir) -> TestApp {
+        Self::spawn_with(data_dir, |_| {}).await
+    }
+
+    /// A registry on `data_dir` (kept from an earlier one, say) with the admin
+    /// token [`ADMIN`], its configuration changed by `configure`.
+    pub async fn spawn_with(data_dir: TempDir, configure: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = Config::for_data_dir(data_dir.path());
         config.admin_token = Some(SecretString::from(ADMIN));
+        configure(&mut config);
+        Self::start(config, data_dir).await
+    }
+
+    async fn start(config: Config, data_dir: TempDir) -> TestApp {
         let app = Application::build(config)
             .await
             .expect("the registry starts");

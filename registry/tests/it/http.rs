@@ -65,6 +65,8 @@ async fn the_openapi_document_covers_every_route() {
         ("get", "/api/v1/categories"),
         ("get", "/api/v1/templates"),
         ("post", "/api/v1/templates"),
+        ("get", "/api/v1/templates/suggest"),
+        ("get", "/api/v1/search/status"),
         ("get", "/api/v1/templates/{ns}/{name}"),
         ("get", "/api/v1/templates/{ns}/{name}/resolve"),
         ("get", "/api/v1/templates/{ns}/{name}/versions/{version}"),

@@ -8,6 +8,8 @@ mod events;
 mod fleet;
 mod helpers;
 mod http;
+mod oci;
 mod publish;
+mod relevance;
 mod resolve;
 mod search;

@@ -166,7 +166,7 @@ fn url_escape(s: &str) -> String {
 }
 
 #[tokio::test]
-async fn categories_count_templates_with_a_live_version_and_yanked_templates_vanish() {
+async fn categories_count_templates_with_a_live_version_and_yanked_templates_rank_last() {
     let app = market().await;
     let count = |cats: &Value, slug: &str| {
         cats.as_array()
@@ -190,14 +190,22 @@ async fn categories_count_templates_with_a_live_version_and_yanked_templates_van
     app.yank("acme/warehouse", "1.0.0", true).await;
     let (_, cats) = app.get_json("/api/v1/categories").await;
     assert_eq!(count(&cats, "logistics"), 1);
+    // A template whose every version is yanked is still found (people search
+    // for what they know by name), but after every live one, and flagged.
+    let found = search(&app, "q=warehouse").await;
     assert_eq!(
-        names(&search(&app, "q=warehouse").await),
-        ["acme/smart-warehouse", "huayun/mes"]
+        names(&found),
+        ["acme/smart-warehouse", "huayun/mes", "acme/warehouse"]
     );
-    assert_eq!(search(&app, "").await["total"], 3);
+    assert_eq!(found["items"][2]["yanked"], true);
+    assert_eq!(found["items"][0]["yanked"], false);
+    assert_eq!(names(&search(&app, "").await)[3], "acme/warehouse");
 
     app.yank("acme/warehouse", "1.0.0", false).await;
-    assert_eq!(search(&app, "").await["total"], 4);
+    assert_eq!(
+        names(&search(&app, "q=warehouse").await),
+        ["acme/warehouse", "acme/smart-warehouse", "huayun/mes"]
+    );
 }
 
 #[tokio::test]
@@ -208,6 +216,10 @@ async fn the_index_is_rebuilt_from_the_database_at_start() {
     let app = app.restart().await;
     let after = search(&app, "q=warehouse").await;
     assert_eq!(names(&after), names(&before));
-    assert_eq!(names(&after), ["acme/warehouse", "acme/smart-warehouse"]);
-    assert_eq!(search(&app, "").await["total"], 3);
+    assert_eq!(
+        names(&after),
+        ["acme/warehouse", "acme/smart-warehouse", "huayun/mes"]
+    );
+    assert_eq!(after["items"][2]["yanked"], true);
+    assert_eq!(search(&app, "").await["total"], 4);
 }

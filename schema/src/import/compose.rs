@@ -867,7 +867,11 @@ impl Compose<'_> {
                 _ => {}
             }
             let port = port_ref(comp, s.target);
-            if s.http {
+            // An HTTP entry keeps no host port: only when the host port is the
+            // container's own does it carry the mapping over exactly (and
+            // `souk export compose` give it back); otherwise a stream route
+            // keeps the host port.
+            if s.http && published == s.target {
                 if !routed_http.insert(s.target) {
                     self.d.warn(
                         field,
@@ -881,7 +885,7 @@ impl Compose<'_> {
                 if published != 80 {
                     self.d.warn(
                         &field,
-                        format!("host port {published} becomes an HTTP entry at a sub-domain of the site's domain (see `ingress.http`)"),
+                        format!("host port {published} becomes an HTTP entry at a sub-domain of the site's domain (see `ingress.http`), and stays published on port {published} where the site has no gateway"),
                     );
                 }
                 let label = if http_targets.len() > 1 {
