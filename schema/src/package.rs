@@ -249,6 +249,65 @@ pub fn unpack(bytes: &[u8]) -> Result<Package, Error> {
     })
 }
 
+/// The package of a template folder archived by hand (`tar czf app.tgz app/`
+/// or `tar czf app.tgz -C app .`): the manifest may sit at the root or in one
+/// top-level folder, and files it does not reference are left out, exactly as
+/// [`pack_dir`] does. Read as safely as [`unpack`]; a package made by `souk
+/// package` comes back byte for byte.
+pub fn pack_archive(bytes: &[u8]) -> Result<Packed, Error> {
+    if bytes.len() as u64 > MAX_PACKAGE_BYTES {
+        return Err(Error::TooLarge(format!(
+            "the archive is {} bytes, more than the {MAX_PACKAGE_BYTES} allowed (20 MiB)",
+            bytes.len()
+        )));
+    }
+    let mut files = read_entries(bytes)?;
+    if !files.contains_key(MANIFEST_FILE) {
+        let tops: std::collections::BTreeSet<&str> = files
+            .keys()
+            .map(|k| k.split('/').next().unwrap_or(k))
+            .collect();
+        let top = match tops.into_iter().collect::<Vec<_>>().as_slice() {
+            [top] if files.contains_key(&format!("{top}/{MANIFEST_FILE}")) => format!("{top}/"),
+            _ => {
+                return Err(Error::NoManifest(
+                    "the archive (at its root or in its one top-level folder)".into(),
+                ))
+            }
+        };
+        files = files
+            .into_iter()
+            .filter_map(|(k, v)| k.strip_prefix(&top).map(|rest| (rest.to_string(), v)))
+            .collect();
+    }
+    let text = std::str::from_utf8(&files[MANIFEST_FILE])
+        .map_err(|_| {
+            Error::Invalid(Problems(vec![Problem::new(
+                "",
+                "`souk.yaml` is not valid UTF-8",
+            )]))
+        })?
+        .to_string();
+    let manifest = crate::manifest::parse(&text).map_err(Error::Invalid)?;
+    let mut kept = Files::new();
+    for (_, rel) in manifest.referenced_files() {
+        if let Some(data) = files.get(rel) {
+            kept.insert(rel.to_string(), data.clone());
+        }
+    }
+    let template = crate::validate::validate(manifest, Some(&kept)).map_err(Error::Invalid)?;
+    kept.insert(MANIFEST_FILE.to_string(), text.into_bytes());
+    let bytes = write_tgz(&kept)?;
+    check_limits(&kept, bytes.len() as u64)?;
+    let package = Package {
+        template,
+        digest: Digest::of(&bytes),
+        size: bytes.len() as u64,
+        files: kept,
+    };
+    Ok(Packed { bytes, package })
+}
+
 fn read_entries(bytes: &[u8]) -> Result<Files, Error> {
     let mut archive = tar::Archive::new(GzDecoder::new(bytes));
     let mut files = Files::new();

@@ -395,11 +395,17 @@ async fn run(b: &Browser, tmp: &Path) {
     );
     b.shot("11-console-problems", 1280).await;
 
-    // A good package with a hostile README: validate, publish in one click.
+    // A good template with a hostile README, as a folder archived by hand
+    // (`tar czf payloads.tgz payloads/`, with a file it does not reference):
+    // validate, publish in one click.
     let good = package_file(
         tmp,
         "payloads.tgz",
-        &[("souk.yaml", PAYLOADS), ("README.md", PAYLOAD_README)],
+        &[
+            ("payloads/souk.yaml", PAYLOADS),
+            ("payloads/README.md", PAYLOAD_README),
+            ("payloads/notes.txt", "not referenced, not packed"),
+        ],
     );
     b.client
         .find(Locator::Id("package"))

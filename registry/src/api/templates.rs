@@ -30,7 +30,8 @@ pub struct SearchParams {
     /// 1 to 100 (default 20).
     per_page: Option<usize>,
     /// `relevance` (the default: best match first; without `q`, most recently
-    /// updated first), `recent` or `name`. Yanked-only templates come last.
+    /// updated first), `recent`, `name` or `popular` (most installed). Yanked-only
+    /// templates come last.
     sort: Option<String>,
 }
 
@@ -62,7 +63,7 @@ pub async fn search(
         None => crate::search::Sort::Relevance,
         Some(s) => crate::search::Sort::parse(s).ok_or_else(|| {
             Error::BadRequest(format!(
-                "`sort` is `relevance`, `recent` or `name`, not `{s}`"
+                "`sort` is `relevance`, `recent`, `name` or `popular`, not `{s}`"
             ))
         })?,
     };

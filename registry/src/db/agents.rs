@@ -27,16 +27,22 @@ pub struct FleetCount {
 }
 
 impl Db {
-    /// Keep `releases` as the agent's latest report, in one transaction.
+    /// Keep `releases` as the agent's latest report, in one transaction;
+    /// returns the templates the report it replaced named.
     pub async fn replace_report(
         &self,
         agent_id: String,
         agent_version: String,
         runtime: String,
         releases: Vec<AgentReleaseRow>,
-    ) -> Result<(), Error> {
+    ) -> Result<Vec<String>, Error> {
         self.run("storing an agent report", move |conn| {
             super::connection::write_transaction(conn, |conn| {
+                let before: Vec<String> = agent_releases::table
+                    .filter(agent_releases::agent_id.eq(&agent_id))
+                    .select(agent_releases::template)
+                    .distinct()
+                    .load(conn)?;
                 diesel::delete(
                     agent_releases::table.filter(agent_releases::agent_id.eq(&agent_id)),
                 )
@@ -52,7 +58,7 @@ impl Db {
                 diesel::insert_into(agent_releases::table)
                     .values(&releases)
                     .execute(conn)?;
-                Ok(())
+                Ok(before)
             })
         })
         .await

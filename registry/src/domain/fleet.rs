@@ -2,7 +2,7 @@
 //! of a template, in which state. The latest report per agent is kept, whole.
 
 use crate::auth::Principal;
-use crate::db::agents::AgentReleaseRow;
+use crate::db::agents::{AgentReleaseRow, FleetCount};
 use crate::error::{Error, Result};
 use crate::startup::AppState;
 use serde::{Deserialize, Serialize};
@@ -119,7 +119,9 @@ pub async fn report(
         });
     }
     let n = rows.len();
-    state
+    let mut changed: std::collections::BTreeSet<String> =
+        rows.iter().map(|r| r.template.clone()).collect();
+    let before = state
         .db
         .replace_report(
             agent_id.to_string(),
@@ -129,7 +131,30 @@ pub async fn report(
         )
         .await?;
     tracing::info!(agent.id = agent_id, releases = n, "agent report");
+    // Installs rank search results and the market's "most installed": keep the
+    // index's counts in step for every template this report or the one it
+    // replaced names.
+    changed.extend(before);
+    for name in changed.iter().filter_map(|t| TemplateName::parse(t).ok()) {
+        super::index::refresh(state, &name).await;
+    }
     Ok(())
+}
+
+/// The market's view of a template's fleet: how many reported releases run
+/// each version, by state, highest version first. Counts only, never which
+/// agent or site: shown to anyone who may see the template.
+pub async fn public_counts(state: &AppState, name: &TemplateName) -> Result<Vec<FleetCount>> {
+    let mut counts = state.db.fleet(name.to_string()).await?;
+    counts.sort_by(|a, b| {
+        let v = |c: &FleetCount| {
+            c.version
+                .as_deref()
+                .and_then(|v| semver::Version::parse(v).ok())
+        };
+        v(b).cmp(&v(a)).then_with(|| a.state.cmp(&b.state))
+    });
+    Ok(counts)
 }
 
 /// How many reported releases run each version of `name`, by state.

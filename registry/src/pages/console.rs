@@ -24,7 +24,7 @@ use futures_util::StreamExt;
 use rand::Rng;
 use secrecy::SecretString;
 use serde::Deserialize;
-use souk_schema::package::MAX_PACKAGE_BYTES;
+use souk_schema::package::{pack_archive, MAX_PACKAGE_BYTES};
 use souk_schema::{Namespace, TemplateName};
 use souk_web::pages::*;
 
@@ -280,8 +280,22 @@ pub async fn upload(
     let up = read_upload(form).await.map_err(|e| ctx.fail(e))?;
     check_csrf(&req, &ctx, &up.csrf)?;
     let who = require_session(&state, &req, &ctx).await?;
-    let Some(bytes) = up.package else {
+    let Some(upload) = up.package else {
         return Err(ctx.fail(Error::BadRequest("choose a package file first".into())));
+    };
+    // A template folder archived by hand becomes the package `souk package`
+    // would make of it; a package made by `souk package` stays byte for byte.
+    let packed = actix_web::web::block(move || pack_archive(&upload))
+        .await
+        .map_err(|e| ctx.fail(Error::internal("packing an uploaded archive", e)))?;
+    let bytes = match packed {
+        Ok(packed) => Bytes::from(packed.bytes),
+        Err(e) => {
+            let outcome = outcome_of(Error::from(e)).map_err(|e| ctx.fail(e))?;
+            let mut page = console_page(&ctx, up.csrf, &who);
+            page.upload = Some(outcome);
+            return render_with(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
     };
     let outcome = if up.action == "publish" {
         match publishing::publish(&state, &who, bytes).await {

@@ -3,8 +3,9 @@
 use super::{console, render, Ctx, PageResult};
 use crate::api::views::{CategoryView, TemplateSummary, TemplateView, VersionDetail};
 use crate::api::{TemplatePath, VersionPath};
-use crate::domain::{catalog, templates};
+use crate::domain::{catalog, fleet, templates};
 use crate::error::Error;
+
 use crate::startup::AppState;
 use actix_web::web::{Data, Path, Query};
 use actix_web::HttpRequest;
@@ -63,7 +64,7 @@ fn card(s: TemplateSummary, cats: &Categories, lang: Lang) -> Card {
         version: s.version,
         icon_url: s.icon_url,
         tags: s.tags,
-        installs: None,
+        installs: (s.installs > 0).then_some(s.installs),
     }
 }
 
@@ -92,6 +93,17 @@ pub async fn home(state: Data<AppState>, ctx: Ctx) -> PageResult {
     )
     .await
     .map_err(|e| ctx.fail(e))?;
+    let popular = catalog::search(
+        &state,
+        catalog::Search {
+            page: 1,
+            per_page: HOME_LIST,
+            sort: crate::search::Sort::Popular,
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| ctx.fail(e))?;
     let t = ctx.lang.texts();
     let page = HomePage {
         l: ctx.layout(t.nav_market, "market"),
@@ -110,9 +122,12 @@ pub async fn home(state: Data<AppState>, ctx: Ctx) -> PageResult {
             .into_iter()
             .map(|s| card(s, &cats, ctx.lang))
             .collect(),
-        // "Most installed" needs the agents' fleet reports; until the registry
-        // has them, the home page shows recently updated templates only.
-        popular: Vec::new(),
+        popular: popular
+            .items
+            .into_iter()
+            .filter(|s| s.installs > 0)
+            .map(|s| card(s, &cats, ctx.lang))
+            .collect(),
     };
     render(&ctx, &page)
 }
@@ -442,7 +457,16 @@ pub async fn template(
         .map_err(|e| ctx.fail(Error::internal("rendering the topology", e)))?,
         params,
         install,
-        fleet: Vec::new(),
+        fleet: fleet::public_counts(&state, &name)
+            .await
+            .map_err(|e| ctx.fail(e))?
+            .into_iter()
+            .map(|c| FleetItem {
+                version: c.version.unwrap_or_else(|| "—".into()),
+                state: c.state,
+                count: u64::try_from(c.count).unwrap_or(0),
+            })
+            .collect(),
         yank,
         h,
     };

@@ -208,6 +208,7 @@ impl MeiliIndex {
             Sort::Relevance if !text.is_empty() => &[],
             Sort::Relevance | Sort::Recent => &["updated_at:desc", "name:asc"],
             Sort::Name => &["sort_title:asc", "name:asc"],
+            Sort::Popular => &["installs:desc", "updated_at:desc"],
         };
         let facets = ["category", "tags"];
         let mut search = index.search();

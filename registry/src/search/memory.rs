@@ -344,6 +344,7 @@ impl Inner {
                     .then_with(|| b.installs.cmp(&a.installs))
                     .then_with(|| recent(a, b)),
                 Sort::Recent => recent(a, b),
+                Sort::Popular => b.installs.cmp(&a.installs).then_with(|| recent(a, b)),
                 // By the title people read, then by name.
                 Sort::Name => ea.exact[2]
                     .cmp(&eb.exact[2])

@@ -61,15 +61,18 @@ pub enum Sort {
     Recent,
     /// By title, A to Z (case-insensitive), then by `namespace/name`.
     Name,
+    /// Most installed first (releases agents report), then most recent.
+    Popular,
 }
 
 impl Sort {
-    /// `relevance`, `recent` or `name`.
+    /// `relevance`, `recent`, `name` or `popular`.
     pub fn parse(s: &str) -> Option<Sort> {
         match s {
             "relevance" => Some(Sort::Relevance),
             "recent" => Some(Sort::Recent),
             "name" => Some(Sort::Name),
+            "popular" => Some(Sort::Popular),
             _ => None,
         }
     }

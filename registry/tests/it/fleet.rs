@@ -118,3 +118,48 @@ async fn the_latest_report_of_each_agent_is_counted_per_version_and_state() {
         "template_not_found",
     );
 }
+
+#[tokio::test]
+async fn the_market_shows_installs_and_the_fleet_as_counts() {
+    let app = TestApp::spawn().await;
+    app.published(&Fixture::new("acme/fleet", "1.0.0")).await;
+    app.published(&Fixture::new("acme/other", "1.0.0")).await;
+    let agent = app.token(&["agent"]).await;
+    let home = app.get("/").await.text().await.unwrap();
+    assert!(!home.contains("Most installed"), "no reports yet");
+
+    let releases = vec![
+        release("a", "1.0.0", "healthy"),
+        release("b", "1.0.0", "rolled_back"),
+    ];
+    let body = json!({"agent_version": "0.1.0", "runtime": "docker 28", "releases": releases});
+    assert_eq!(
+        report(&app, Some(&agent), "site-1", body).await,
+        StatusCode::NO_CONTENT
+    );
+    // The report counts at once: no restart or publish needed.
+    let home = app.get("/").await.text().await.unwrap();
+    let popular = &home[home.find("Most installed").expect("a most-installed list")..];
+    let popular = &popular[..popular.find("Recently updated").unwrap()];
+    assert!(
+        popular.contains("acme/fleet") && popular.contains("2 installs"),
+        "{popular}"
+    );
+    assert!(!popular.contains("acme/other"), "{popular}");
+    // The template page shows counts per version and state, no agent ids.
+    let page = app.get("/t/acme/fleet").await.text().await.unwrap();
+    assert!(
+        page.contains("<td>1.0.0</td><td>healthy</td><td class=\"num\">1</td>"),
+        "{page}"
+    );
+    assert!(!page.contains("site-1"));
+
+    // An agent that drops its releases takes them out of the counts.
+    let empty = json!({"agent_version": "0.1.0", "runtime": "docker 28", "releases": []});
+    assert_eq!(
+        report(&app, Some(&agent), "site-1", empty).await,
+        StatusCode::NO_CONTENT
+    );
+    let home = app.get("/").await.text().await.unwrap();
+    assert!(!home.contains("Most installed"), "counts went back to zero");
+}

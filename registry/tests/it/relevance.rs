@@ -306,14 +306,18 @@ async fn installs_break_ties_and_bad_sorts_are_refused() {
         .await
         .unwrap();
     assert!(res.status().is_success(), "{}", res.status());
-    // Installs are read when the index is rebuilt (at start, by `reindex`)
-    // and when the template's document is refreshed.
-    let app = app.restart().await;
+    // A report refreshes the installs of the templates it names at once…
     let found = search(&app, "q=metrics+stack").await;
     assert_eq!(names(&found), ["twin/alpha-metrics", "twin/beta-metrics"]);
     assert_eq!(found["items"][0]["installs"], 3);
+    let popular = search(&app, "sort=popular&per_page=1").await;
+    assert_eq!(names(&popular), ["twin/alpha-metrics"]);
+    // …and they survive a restart (the index is rebuilt from the database).
+    let app = app.restart().await;
+    let found = search(&app, "q=metrics+stack").await;
+    assert_eq!(found["items"][0]["installs"], 3);
 
-    let (status, body) = app.get_json("/api/v1/templates?sort=popular").await;
+    let (status, body) = app.get_json("/api/v1/templates?sort=random").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     let (status, body) = app.get_json("/api/v1/search/status").await;
     assert_eq!(status, StatusCode::OK);

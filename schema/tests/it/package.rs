@@ -198,3 +198,28 @@ fn unpacking_refuses_garbage_and_extra_files() {
         Err(Error::NoManifest(_))
     ));
 }
+
+#[test]
+fn a_folder_archived_by_hand_packs_like_the_folder() {
+    let packed = pack_dir(&crate::spec_example()).unwrap();
+    // The canonical package comes back byte for byte.
+    let again = souk_schema::package::pack_archive(&packed.bytes).unwrap();
+    assert_eq!(again.bytes, packed.bytes);
+    // `tar czf app.tgz app/`: one top-level folder, and a file not referenced.
+    let mut files = souk_schema::validate::Files::new();
+    for (path, data) in &packed.package.files {
+        files.insert(format!("app/{path}"), data.clone());
+    }
+    files.insert("app/notes.txt".into(), b"not referenced".to_vec());
+    let by_hand = write_tgz(&files).unwrap();
+    let repacked = souk_schema::package::pack_archive(&by_hand).unwrap();
+    assert_eq!(repacked.bytes, packed.bytes);
+    assert_eq!(repacked.package.digest, packed.package.digest);
+    // Two top-level folders: which one is meant is unknown.
+    files.insert("other/souk.yaml".into(), b"x".to_vec());
+    let two = write_tgz(&files).unwrap();
+    assert!(matches!(
+        souk_schema::package::pack_archive(&two),
+        Err(Error::NoManifest(_))
+    ));
+}
