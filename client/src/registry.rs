@@ -107,12 +107,10 @@ pub struct SearchPage {
 /// A template in search results: its latest version's metadata.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TemplateSummary {
-    /// `namespace/name` (or just the name, with `namespace` beside it).
+    /// `namespace/name`.
     pub name: String,
-    #[serde(default)]
-    pub namespace: Option<String>,
-    #[serde(default)]
-    pub version: Option<String>,
+    /// The latest version.
+    pub version: String,
     #[serde(default)]
     pub title: Option<String>,
     #[serde(default)]
@@ -121,25 +119,6 @@ pub struct TemplateSummary {
     pub category: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-impl TemplateSummary {
-    /// `namespace/name`.
-    pub fn full_name(&self) -> String {
-        full_name(&self.name, self.namespace.as_deref())
-    }
-
-    /// The latest version, under whichever name the registry gives it.
-    pub fn latest(&self) -> Option<String> {
-        self.version.clone().or_else(|| {
-            ["latest_version", "latest"]
-                .iter()
-                .find_map(|k| self.extra.get(*k).and_then(Value::as_str))
-                .map(str::to_string)
-        })
-    }
 }
 
 fn full_name(name: &str, namespace: Option<&str>) -> String {
@@ -673,19 +652,17 @@ mod tests {
     }
 
     #[test]
-    fn search_items_read_the_name_however_the_registry_splits_it() {
+    fn search_items_are_read_as_the_registry_writes_them() {
         let page: SearchPage = serde_json::from_value(serde_json::json!({
             "items": [
-                {"name": "acme/a", "version": "1.0.0", "title": "A"},
-                {"namespace": "acme", "name": "b", "latest_version": "2.0.0"}
+                {"name": "acme/a", "namespace": "acme", "version": "1.0.0", "title": "A",
+                 "summary": "s", "category": "iot", "tags": ["x"], "installs": 3, "yanked": false}
             ],
-            "total": 2,
+            "total": 1,
             "facets": {"category": {}, "tags": {}}
         }))
         .unwrap();
-        assert_eq!(page.items[0].full_name(), "acme/a");
-        assert_eq!(page.items[0].latest().as_deref(), Some("1.0.0"));
-        assert_eq!(page.items[1].full_name(), "acme/b");
-        assert_eq!(page.items[1].latest().as_deref(), Some("2.0.0"));
+        assert_eq!(page.items[0].name, "acme/a");
+        assert_eq!(page.items[0].version, "1.0.0");
     }
 }

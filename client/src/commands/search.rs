@@ -68,8 +68,8 @@ fn row(item: &TemplateSummary) -> Vec<String> {
         _ => summary.to_string(),
     };
     vec![
-        item.full_name(),
-        item.latest().unwrap_or_else(|| "-".into()),
+        item.name.clone(),
+        item.version.clone(),
         item.category.clone().unwrap_or_else(|| "-".into()),
         // A summary written over several lines still takes one row.
         text.split_whitespace().collect::<Vec<_>>().join(" "),
