@@ -1,4 +1,4 @@
-//! `search-bench [N]`: search at market scale.
+//! `search-bench [N] [--cjk bigrams|jieba]`: search at market scale.
 //!
 //! Generates a catalog of N templates (default 10,000; mixed Chinese and
 //! English, realistic lengths, fixed seed), then, through the registry's
@@ -10,6 +10,9 @@
 //! 3. runs a fixed set of 200 queries (words, names, prefixes, typos, Chinese,
 //!    filters, browsing) 5 times and reports p50, p99 and max latency.
 //!
+//! `--cjk jieba` makes the embedded index cut CJK text with jieba instead of
+//! bigrams (the default); its dictionary's load is timed apart.
+//!
 //! With `SOUK_SEARCH_URL` (and `SOUK_SEARCH_KEY`) it does the same against
 //! Meilisearch, in an index of its own (`souk-bench-<pid>`), left for a look.
 
@@ -19,6 +22,7 @@ use rand::{Rng, SeedableRng};
 use souk_registry::config::{Config, SearchConfig};
 use souk_registry::db::NewVersion;
 use souk_registry::domain::index;
+use souk_registry::search::tokenize::CjkMode;
 use souk_registry::search::{Document, MemoryIndex, Query, SearchIndex, Sort};
 use souk_registry::AppState;
 use std::time::{Duration, Instant};
@@ -385,9 +389,17 @@ async fn report(backend: &str, index: &dyn SearchIndex, queries: &[Query]) {
 
 #[tokio::main]
 async fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .map_or(10_000, |a| a.parse().expect("N is a number"));
+    let mut n: usize = 10_000;
+    let mut cjk = CjkMode::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--cjk" {
+            let mode = args.next().unwrap_or_default();
+            cjk = CjkMode::parse(&mode).expect("--cjk bigrams or --cjk jieba");
+        } else {
+            n = a.parse().expect("N is a number");
+        }
+    }
     let started = Instant::now();
     let catalog = generate(n);
     let bytes: usize = catalog
@@ -403,7 +415,18 @@ async fn main() {
     let queries = queries(&catalog);
 
     // 1. The embedded index, from documents in memory.
-    let memory = MemoryIndex::new();
+    let started = Instant::now();
+    cjk.warm_up();
+    println!(
+        "embedded: CJK as {}{}",
+        cjk.as_str(),
+        if cjk == CjkMode::Jieba {
+            format!(" (dictionary loaded in {})", ms(started.elapsed()))
+        } else {
+            String::new()
+        }
+    );
+    let memory = MemoryIndex::with_cjk(cjk);
     let started = Instant::now();
     memory.load(catalog.docs.clone());
     println!(
@@ -413,7 +436,8 @@ async fn main() {
 
     // 2. A full reindex from the database, as at every start.
     let dir = tempfile::tempdir().unwrap();
-    let config = Config::for_data_dir(dir.path());
+    let mut config = Config::for_data_dir(dir.path());
+    config.search = SearchConfig::Embedded { cjk };
     let state = AppState::open(&config).await.expect("a registry state");
     let started = Instant::now();
     for (i, d) in catalog.docs.iter().enumerate() {

@@ -4,6 +4,7 @@
 //! (`--config FILE` or `SOUK_CONFIG`) > defaults. Configuration errors are kept
 //! apart from [`crate::Error`]: they stop the process before any request exists.
 
+use crate::search::tokenize::CjkMode;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -36,11 +37,11 @@ pub struct Config {
 pub const DEFAULT_SEARCH_INDEX: &str = "souk-templates";
 
 /// Where search runs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub enum SearchConfig {
-    /// In memory, rebuilt from the database at start (the default).
-    #[default]
-    Embedded,
+    /// In memory, rebuilt from the database at start (the default); CJK text
+    /// cut into bigrams unless `cjk` says otherwise (tests and benchmarks only).
+    Embedded { cjk: CjkMode },
     /// A Meilisearch server (`SOUK_SEARCH_URL`, `SOUK_SEARCH_KEY`,
     /// `SOUK_SEARCH_INDEX`), fed from the event outbox.
     Meilisearch {
@@ -48,6 +49,14 @@ pub enum SearchConfig {
         key: Option<SecretString>,
         index: String,
     },
+}
+
+impl Default for SearchConfig {
+    fn default() -> SearchConfig {
+        SearchConfig::Embedded {
+            cjk: CjkMode::default(),
+        }
+    }
 }
 
 /// Where metadata lives.
@@ -217,7 +226,7 @@ impl Config {
             || env("SOUK_DEMO").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
             || file.demo.unwrap_or(false);
         let search = match env("SOUK_SEARCH_URL").or(file.search_url) {
-            None => SearchConfig::Embedded,
+            None => SearchConfig::default(),
             Some(url) => parse_search(
                 url,
                 env("SOUK_SEARCH_KEY").or(file.search_key),
@@ -251,7 +260,7 @@ impl Config {
             admin_token: None,
             log: "info".to_string(),
             demo: false,
-            search: SearchConfig::Embedded,
+            search: SearchConfig::default(),
         }
     }
 }
@@ -590,7 +599,9 @@ mod tests {
     fn search_is_embedded_unless_a_meilisearch_url_is_given() {
         assert!(matches!(
             load(Flags::default(), &[]).unwrap().search,
-            SearchConfig::Embedded
+            SearchConfig::Embedded {
+                cjk: CjkMode::Bigrams
+            }
         ));
         let c = load(
             Flags::default(),

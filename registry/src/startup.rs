@@ -96,7 +96,7 @@ impl AppState {
 /// The search index `config` names (nothing is sent to Meilisearch yet).
 pub fn open_search(config: &SearchConfig) -> Result<Arc<dyn SearchIndex>> {
     Ok(match config {
-        SearchConfig::Embedded => Arc::new(MemoryIndex::new()),
+        SearchConfig::Embedded { cjk } => Arc::new(MemoryIndex::with_cjk(*cjk)),
         SearchConfig::Meilisearch { url, key, index } => Arc::new(MeiliIndex::new(
             url,
             key.as_ref().map(|k| k.expose_secret()),

@@ -24,11 +24,10 @@ struct Pragmas;
 
 impl CustomizeConnection<Conn, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
-        // busy_timeout first: switching to WAL may itself wait for a lock.
+        // WAL is already set on the file (see `pool`).
         // synchronous=FULL: a 201 means the version survives a power cut.
         conn.batch_execute(&format!(
             "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};
-             PRAGMA journal_mode = WAL;
              PRAGMA foreign_keys = ON;
              PRAGMA synchronous = FULL;"
         ))
@@ -37,13 +36,23 @@ impl CustomizeConnection<Conn, diesel::r2d2::Error> for Pragmas {
 }
 
 /// Open (creating when missing) the SQLite database at `path`.
-pub fn pool(path: &Path) -> Result<ConnPool, diesel::r2d2::PoolError> {
-    let manager = ConnectionManager::<Conn>::new(path.to_string_lossy());
-    Pool::builder()
+pub fn pool(path: &Path) -> Result<ConnPool, Box<dyn std::error::Error + Send + Sync>> {
+    // WAL is a property of the database file: switch to it once, from one
+    // connection, before the pool opens several at once. Switching needs an
+    // exclusive lock, and concurrent switches can fail with "database is
+    // locked" even with a busy timeout.
+    let url = path.to_string_lossy();
+    let mut first = <Conn as diesel::Connection>::establish(&url)?;
+    first.batch_execute(&format!(
+        "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL;"
+    ))?;
+    drop(first);
+    let manager = ConnectionManager::<Conn>::new(url);
+    Ok(Pool::builder()
         .max_size(POOL_SIZE)
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(Pragmas))
-        .build(manager)
+        .build(manager)?)
 }
 
 /// Run `f` in a transaction that takes the write lock at once. A deferred

@@ -2,6 +2,69 @@
 //! letter or digit, and character bigrams (plus single characters) for CJK text,
 //! which has no spaces between words: `智慧仓储` indexes `智慧`, `慧仓`, `仓储`, so
 //! the query `仓储` finds it.
+//!
+//! [`CjkMode::Jieba`] cuts CJK runs into dictionary words instead (jieba's
+//! search mode, for documents and queries alike). It is kept to be measured
+//! against the bigrams (`relevance.rs`, `search-bench --cjk jieba`); the
+//! bigrams stay the default (see `bench/README.md` for the figures).
+
+use std::sync::LazyLock;
+
+/// How CJK runs become tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CjkMode {
+    /// Every character and every pair of neighbouring characters.
+    #[default]
+    Bigrams,
+    /// The words of jieba's `cut_for_search` (a word and the dictionary words
+    /// inside it), from its compiled-in dictionary.
+    Jieba,
+}
+
+impl CjkMode {
+    /// `bigrams` or `jieba`.
+    pub fn parse(s: &str) -> Option<CjkMode> {
+        match s {
+            "bigrams" => Some(CjkMode::Bigrams),
+            "jieba" => Some(CjkMode::Jieba),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CjkMode::Bigrams => "bigrams",
+            CjkMode::Jieba => "jieba",
+        }
+    }
+
+    /// Load what the mode needs (jieba's dictionary) now rather than on first
+    /// use.
+    pub fn warm_up(self) {
+        if self == CjkMode::Jieba {
+            LazyLock::force(&JIEBA);
+        }
+    }
+
+    /// The tokens of a document's text.
+    pub fn index_tokens(self, text: &str) -> Vec<String> {
+        match self {
+            CjkMode::Bigrams => index_tokens(text),
+            CjkMode::Jieba => jieba_index_tokens(text),
+        }
+    }
+
+    /// The terms of a query.
+    pub fn query_terms(self, text: &str) -> Vec<Term> {
+        match self {
+            CjkMode::Bigrams => query_terms(text),
+            CjkMode::Jieba => jieba_query_terms(text),
+        }
+    }
+}
+
+/// Loaded on first use: decompressing and parsing the dictionary takes a while.
+static JIEBA: LazyLock<jieba_rs::Jieba> = LazyLock::new(jieba_rs::Jieba::new);
 
 /// Is `c` a CJK ideograph, kana or hangul syllable?
 pub fn is_cjk(c: char) -> bool {
@@ -127,6 +190,77 @@ pub fn query_terms(text: &str) -> Vec<Term> {
     out
 }
 
+/// `(word, start, end)` of jieba's search-mode cut of a CJK run, in characters.
+fn jieba_words(run: &[char]) -> Vec<(String, usize, usize)> {
+    let sentence: String = run.iter().collect();
+    JIEBA
+        .cut_for_search(&sentence, true)
+        .into_iter()
+        .map(|t| (t.word.to_string(), t.start, t.end))
+        .collect()
+}
+
+fn jieba_index_tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for seg in segments(text) {
+        match seg {
+            Segment::Word(w) => out.push(w),
+            Segment::Cjk(run) => out.extend(jieba_words(&run).into_iter().map(|(w, ..)| w)),
+        }
+    }
+    out
+}
+
+/// The terms of a query, CJK runs cut by jieba: a compound whose every
+/// character lies in a shorter word of the cut (`中国科学院` after `中国`,
+/// `科学`, `学院`) is optional, as the text may cut it otherwise; the rest is
+/// required. The last word is a prefix unless the query ends with a separator,
+/// a CJK word too (`物联` finds `物联网`).
+fn jieba_query_terms(text: &str) -> Vec<Term> {
+    let mut out: Vec<Term> = Vec::new();
+    for seg in segments(text) {
+        match seg {
+            Segment::Word(w) => out.push(Term {
+                token: w,
+                prefix: false,
+                optional: false,
+            }),
+            Segment::Cjk(run) => {
+                let words = jieba_words(&run);
+                for (w, s, e) in &words {
+                    let covered = (*s..*e).all(|i| {
+                        words
+                            .iter()
+                            .any(|(_, s2, e2)| e2 - s2 < e - s && *s2 <= i && i < *e2)
+                    });
+                    out.push(Term {
+                        token: w.clone(),
+                        prefix: false,
+                        optional: covered,
+                    });
+                }
+            }
+        }
+    }
+    if text.chars().last().is_some_and(char::is_alphanumeric) {
+        if let Some(last) = out.last_mut() {
+            last.prefix = true;
+        }
+    }
+    // The same word twice counts once; required if it is required anywhere.
+    let mut unique: Vec<Term> = Vec::with_capacity(out.len());
+    for t in out {
+        match unique.iter_mut().find(|u| u.token == t.token) {
+            Some(u) => {
+                u.optional &= t.optional;
+                u.prefix |= t.prefix;
+            }
+            None => unique.push(t),
+        }
+    }
+    unique
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +321,16 @@ mod tests {
             ]
         );
         assert!(query_terms("  !! ").is_empty());
+    }
+
+    #[test]
+    fn jieba_cuts_words_from_its_compiled_in_dictionary() {
+        let j = CjkMode::Jieba;
+        assert_eq!(j.index_tokens("智慧仓储 WMS"), ["智慧", "仓储", "wms"]);
+        let terms = j.query_terms("统一身份认证");
+        assert!(terms.iter().any(|t| t.token == "身份" && !t.optional));
+        assert!(terms.last().unwrap().prefix);
+        assert!(!j.query_terms("cold ware ")[1].prefix);
+        assert!(j.query_terms("cold ware")[1].prefix);
     }
 }
