@@ -108,24 +108,43 @@ impl Store {
             cause,
         };
         std::fs::create_dir_all(data_dir).map_err(|e| fail(e.to_string()))?;
-        let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+        // Several processes may open a new data dir at once (the daemon and a
+        // `souk status`): switching to WAL and migrating happen under an
+        // exclusive file lock, so that only one does them and the others find
+        // them done (SQLite can refuse concurrent switches to WAL at once).
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(data_dir.join("agent.db.migrate-lock"))
             .map_err(|e| fail(e.to_string()))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            // It holds secret parameter values.
-            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-        }
-        conn.batch_execute(
-            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
-        )
-        .map_err(|e| fail(e.to_string()))?;
-        conn.run_pending_migrations(MIGRATIONS)
-            .map_err(|e| fail(format!("migrations failed: {e}")))?;
+        fs4::fs_std::FileExt::lock_exclusive(&lock).map_err(|e| fail(e.to_string()))?;
+        let opened = Self::open_locked(&path);
+        let _ = fs4::fs_std::FileExt::unlock(&lock);
+        let conn = opened.map_err(fail)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             path,
         })
+    }
+
+    /// Open, set up and migrate the database; the caller holds the migration lock.
+    fn open_locked(path: &Path) -> Result<SqliteConnection, String> {
+        let mut conn =
+            SqliteConnection::establish(&path.to_string_lossy()).map_err(|e| e.to_string())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // It holds secret parameter values.
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+        }
+        conn.batch_execute(
+            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
+        )
+        .map_err(|e| e.to_string())?;
+        conn.run_pending_migrations(MIGRATIONS)
+            .map_err(|e| format!("migrations failed: {e}"))?;
+        Ok(conn)
     }
 
     /// Run `f` on the connection, on the blocking pool.
@@ -391,6 +410,21 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn processes_opening_a_new_data_dir_at_once_all_succeed() {
+        // The daemon and `souk status` may open a fresh data dir together.
+        let dir = tempfile::tempdir().unwrap();
+        let opens: Vec<_> = (0..8)
+            .map(|_| {
+                let path = dir.path().to_path_buf();
+                std::thread::spawn(move || Store::open(&path).map(|_| ()))
+            })
+            .collect();
+        for o in opens {
+            o.join().unwrap().expect("every open succeeds");
+        }
+    }
 
     #[tokio::test]
     async fn revisions_are_numbered_and_the_journal_round_trips() {
