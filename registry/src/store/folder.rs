@@ -2,8 +2,8 @@
 //!
 //! Writes are atomic and durable: a temporary file in the target folder is
 //! written, fsynced and renamed into place, then the folder is fsynced. A crash
-//! can leave a `.tmp*` file or a blob no version references, never a partial blob
-//! under a digest's name.
+//! can leave a `.tmp*` file (removed at a later start once it is an hour old) or
+//! a blob no version references, never a partial blob under a digest's name.
 
 use super::{verify, PackageRef, PackageStore};
 use crate::error::{Error, Result};
@@ -32,6 +32,7 @@ impl FolderStore {
                 e,
             )
         })?;
+        remove_stale_temporaries(&dir, std::time::Duration::from_secs(3600));
         Ok(FolderStore { dir })
     }
 
@@ -125,6 +126,30 @@ impl PackageStore for FolderStore {
     }
 }
 
+/// Remove the `.tmp-*` files a crash left in the shard folders. Only old ones:
+/// another process sharing the folder may be writing a young one right now.
+fn remove_stale_temporaries(dir: &Path, older_than: std::time::Duration) {
+    let Ok(shards) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for shard in shards.flatten().filter(|e| e.path().is_dir()) {
+        let Ok(files) = std::fs::read_dir(shard.path()) else {
+            continue;
+        };
+        for f in files.flatten() {
+            let stale = f.file_name().to_string_lossy().starts_with(".tmp-")
+                && f.metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age >= older_than);
+            if stale && std::fs::remove_file(f.path()).is_ok() {
+                tracing::info!(path = %f.path().display(), "removed a temporary file a crash left behind");
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +186,26 @@ mod tests {
         store.put(&package, bytes.clone()).await.unwrap();
         assert_eq!(store.get(&package).await.unwrap().unwrap(), bytes);
         store.check().await.unwrap();
+    }
+
+    #[test]
+    fn stale_temporaries_are_removed_at_open_and_young_ones_kept() {
+        let root = tempfile::tempdir().unwrap();
+        let shard = root.path().join("packages/sha256/ab");
+        std::fs::create_dir_all(&shard).unwrap();
+        std::fs::write(shard.join(".tmp-old"), b"partial").unwrap();
+        std::fs::write(shard.join("abcd.tgz"), b"a blob").unwrap();
+        remove_stale_temporaries(
+            &root.path().join("packages/sha256"),
+            std::time::Duration::ZERO,
+        );
+        assert!(!shard.join(".tmp-old").exists());
+        assert!(shard.join("abcd.tgz").exists(), "blobs are never touched");
+        std::fs::write(shard.join(".tmp-young"), b"being written").unwrap();
+        FolderStore::open(root.path()).unwrap();
+        assert!(
+            shard.join(".tmp-young").exists(),
+            "a young one may be in use"
+        );
     }
 }
