@@ -202,12 +202,50 @@ pub fn layout(m: &Manifest, title: &str) -> Topology {
             });
         }
     }
-    let curve = |(x1, y1): (u32, u32), (x2, y2): (u32, u32)| {
+    // The boxes of each column, as vertical ranges, so that an arrow that
+    // skips columns can be routed around the boxes in between.
+    let mut boxes: Vec<Vec<(u32, u32)>> = vec![Vec::new(); columns];
+    for node in &nodes {
+        boxes[node.column].push((node.y, node.y + NODE_H));
+    }
+    let route = |(x1, y1): (u32, u32), c1: usize, (x2, y2): (u32, u32), c2: usize| {
         let (sx, sy) = (x1 + NODE_W, y1 + NODE_H / 2);
         // Stop short of the box so that the arrowhead shows.
         let (ex, ey) = (x2 - 2, y2 + NODE_H / 2);
-        let mid = (sx + ex) / 2;
-        format!("M{sx},{sy} C{mid},{sy} {mid},{ey} {ex},{ey}")
+        let between = (c1 + 1)..c2;
+        let clear = |lo: u32, hi: u32| {
+            between.clone().all(|c| {
+                boxes[c]
+                    .iter()
+                    .all(|&(top, bottom)| hi + 6 <= top || lo >= bottom + 6)
+            })
+        };
+        if clear(sy.min(ey), sy.max(ey)) {
+            let mid = (sx + ex) / 2;
+            return format!("M{sx},{sy} C{mid},{sy} {mid},{ey} {ex},{ey}");
+        }
+        // A horizontal lane through the gaps of the columns in between: the
+        // margins, or a gap between two boxes, nearest to the two ends.
+        let mut lanes = vec![PAD / 2, height - PAD / 2];
+        for c in between.clone() {
+            let col = &boxes[c];
+            lanes.extend(col.windows(2).map(|w| (w[0].1 + w[1].0) / 2));
+            if let (Some(first), Some(last)) = (col.first(), col.last()) {
+                lanes.push(first.0.saturating_sub(ROW_GAP / 2));
+                lanes.push(last.1 + ROW_GAP / 2);
+            }
+        }
+        let want = (sy + ey) / 2;
+        let lane = lanes
+            .into_iter()
+            .filter(|&y| clear(y, y))
+            .min_by_key(|&y| y.abs_diff(want))
+            .unwrap_or(PAD / 2);
+        let (gx1, gx2) = (sx + COL_GAP, x2 - COL_GAP);
+        let (m1, m2) = (sx + COL_GAP / 2, gx2 + COL_GAP / 2);
+        format!(
+            "M{sx},{sy} C{m1},{sy} {m1},{lane} {gx1},{lane} L{gx2},{lane} C{m2},{lane} {m2},{ey} {ex},{ey}"
+        )
     };
     let mut edges = Vec::new();
     if has_entry {
@@ -219,7 +257,7 @@ pub fn layout(m: &Manifest, title: &str) -> Topology {
                 edges.push(Edge {
                     from: "ingress".into(),
                     to: m.components[t].name.clone(),
-                    d: curve(entry, pos[&t]),
+                    d: route(entry, 0, pos[&t], column_of(t)),
                 });
             }
         }
@@ -229,7 +267,7 @@ pub fn layout(m: &Manifest, title: &str) -> Topology {
             edges.push(Edge {
                 from: m.components[i].name.clone(),
                 to: m.components[d].name.clone(),
-                d: curve(pos[&i], pos[&d]),
+                d: route(pos[&i], column_of(i), pos[&d], column_of(d)),
             });
         }
     }
@@ -303,5 +341,45 @@ mod tests {
         t.nodes[0].name = "<b>&".into();
         let svg = t.render().unwrap();
         assert!(!svg.contains("<script>") && !svg.contains("<b>"), "{svg}");
+    }
+
+    #[test]
+    fn an_arrow_that_skips_a_column_goes_around_the_boxes_in_between() {
+        // tracker → mosquitto skips api's column, where api sits in the way.
+        let m = manifest(
+            "  - {name: mosquitto, image: eclipse-mosquitto:2}\n  - {name: api, image: api:1, dependsOn: [mosquitto]}\n  - {name: tracker, image: tracker:1, dependsOn: [api, mosquitto]}\n",
+            "",
+        );
+        let t = layout(&m, "t");
+        let node = |name: &str| t.nodes.iter().find(|n| n.name == name).unwrap();
+        let api = node("api");
+        let long = t
+            .edges
+            .iter()
+            .find(|e| e.from == "tracker" && e.to == "mosquitto")
+            .unwrap();
+        // Routed along a lane: the straight part lies outside api's box.
+        let lane: u32 = long
+            .d
+            .split(" L")
+            .nth(1)
+            .expect("a lane")
+            .split(',')
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            lane < api.y || lane > api.y + NODE_H,
+            "{} vs api at {}",
+            long.d,
+            api.y
+        );
+        // Neighbouring columns keep the plain curve.
+        let short = t.edges.iter().find(|e| e.from == "api").unwrap();
+        assert!(!short.d.contains(" L"), "{}", short.d);
     }
 }
