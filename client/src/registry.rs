@@ -17,7 +17,7 @@ use secrecy::{ExposeSecret, SecretString};
 use semver::{Version, VersionReq};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use souk_schema::{Problem, TemplateName};
 use std::time::Duration;
 
@@ -121,19 +121,11 @@ pub struct TemplateSummary {
     pub tags: Vec<String>,
 }
 
-fn full_name(name: &str, namespace: Option<&str>) -> String {
-    match namespace {
-        Some(ns) if !name.contains('/') => format!("{ns}/{name}"),
-        _ => name.to_string(),
-    }
-}
-
 /// `GET /templates/{ns}/{name}`: the latest stable version's metadata and every version.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TemplateInfo {
+    /// `namespace/name`.
     pub name: String,
-    #[serde(default)]
-    pub namespace: Option<String>,
     /// The latest stable version (absent when every version is a pre-release or yanked).
     #[serde(default)]
     pub version: Option<String>,
@@ -145,37 +137,17 @@ pub struct TemplateInfo {
     pub category: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
-    #[serde(default)]
-    pub license: Option<String>,
-    #[serde(default)]
-    pub homepage: Option<String>,
-    #[serde(default)]
-    pub source: Option<String>,
     /// The latest version's normalised manifest.
     #[serde(default)]
     pub manifest: Option<Value>,
     /// Newest first.
     pub versions: Vec<VersionEntry>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
 }
 
 impl TemplateInfo {
-    /// `namespace/name`.
-    pub fn full_name(&self) -> String {
-        full_name(&self.name, self.namespace.as_deref())
-    }
-
-    /// A metadata field given beside the versions, or else in the latest manifest
-    /// (`license`, `homepage`, `source`).
+    /// A field of the latest manifest (`license`, `homepage`, `source`).
     pub fn metadata(&self, field: &str) -> Option<&str> {
-        let top = match field {
-            "license" => self.license.as_deref(),
-            "homepage" => self.homepage.as_deref(),
-            "source" => self.source.as_deref(),
-            _ => None,
-        };
-        top.or_else(|| self.manifest.as_ref()?.get(field)?.as_str())
+        self.manifest.as_ref()?.get(field)?.as_str()
     }
 }
 

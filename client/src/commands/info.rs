@@ -63,8 +63,8 @@ fn field(label: &str, value: &str) -> String {
 
 fn template_lines(t: &TemplateInfo, printer: &Printer) -> Vec<String> {
     let mut lines = vec![match &t.version {
-        Some(v) => format!("{} {v}", printer.out_style(BOLD, &t.full_name())),
-        None => printer.out_style(BOLD, &t.full_name()),
+        Some(v) => format!("{} {v}", printer.out_style(BOLD, &t.name)),
+        None => printer.out_style(BOLD, &t.name),
     }];
     lines.extend(t.title.iter().cloned());
     lines.extend(t.summary.iter().cloned());
