@@ -1537,26 +1537,34 @@ impl<'a> Convert<'a> {
         }
     }
 
+    /// The component and port a route names, or a warning at `at` and `None`.
+    fn route_target(&mut self, at: &str, key: &Text, port: &Num) -> Option<(usize, u32)> {
+        let Some(c) = self.resolve(&key.0) else {
+            self.d.warn(
+                at,
+                format!("`{}` is not a component of this template (or was left out); the route is left out", key.0),
+            );
+            return None;
+        };
+        let Some(port) = u32::try_from(port.0)
+            .ok()
+            .filter(|p| (1..=65535).contains(p))
+        else {
+            self.d.warn(
+                at,
+                format!("`{}` is not a port number; the route is left out", port.0),
+            );
+            return None;
+        };
+        Some((c, port))
+    }
+
     fn ingress(&mut self) {
         let cfg = self.cfg;
         let mut http: Vec<PendingRoute> = Vec::new();
         for (ri, r) in cfg.ingress_http_routes.iter().enumerate() {
             let at = self.f(format_args!("ingress_http_routes[{ri}]"));
-            let Some(c) = self.resolve(&r.component_key.0) else {
-                self.d.warn(
-                    at,
-                    format!("`{}` is not a component of this template (or was left out); the route is left out", r.component_key.0),
-                );
-                continue;
-            };
-            let Some(port) = u32::try_from(r.port.0)
-                .ok()
-                .filter(|p| (1..=65535).contains(p))
-            else {
-                self.d.warn(
-                    at,
-                    format!("`{}` is not a port number; the route is left out", r.port.0),
-                );
+            let Some((c, port)) = self.route_target(&at, &r.component_key, &r.port) else {
                 continue;
             };
             let location = r.location.0.trim();
@@ -1615,21 +1623,7 @@ impl<'a> Convert<'a> {
         let mut stream: Vec<(usize, u32, Option<Protocol>, String)> = Vec::new();
         for (ri, r) in cfg.ingress_stream_routes.iter().enumerate() {
             let at = self.f(format_args!("ingress_stream_routes[{ri}]"));
-            let Some(c) = self.resolve(&r.component_key.0) else {
-                self.d.warn(
-                    at,
-                    format!("`{}` is not a component of this template (or was left out); the route is left out", r.component_key.0),
-                );
-                continue;
-            };
-            let Some(port) = u32::try_from(r.port.0)
-                .ok()
-                .filter(|p| (1..=65535).contains(p))
-            else {
-                self.d.warn(
-                    at,
-                    format!("`{}` is not a port number; the route is left out", r.port.0),
-                );
+            let Some((c, port)) = self.route_target(&at, &r.component_key, &r.port) else {
                 continue;
             };
             if r.connection_timeout.0 > 0 {
