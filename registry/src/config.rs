@@ -22,6 +22,9 @@ pub struct Config {
     /// Where the SQLite database and the package folder live by default.
     pub data_dir: PathBuf,
     pub database: DatabaseConfig,
+    /// Connections in the database pool (`SOUK_DATABASE_POOL_SIZE`); `None`
+    /// takes the backend's default (8 for SQLite, 16 per replica for PostgreSQL).
+    pub database_pool_size: Option<u32>,
     pub store: StoreConfig,
     /// The admin token to make sure of at start. Without one, a registry that has
     /// no admin token yet generates one and shows it once.
@@ -64,7 +67,29 @@ impl Default for SearchConfig {
 pub enum DatabaseConfig {
     /// A SQLite file, created when missing.
     Sqlite { path: PathBuf },
+    /// A PostgreSQL database: `postgres://user:password@host[:port]/name`, or
+    /// any connection string libpq takes (`?host=/var/run/postgresql`,
+    /// `sslmode=require`). Several replicas may share it.
+    Postgres { url: DatabaseUrl },
 }
+
+/// A database URL, which may hold a password: never shown.
+#[derive(Clone)]
+pub struct DatabaseUrl(pub SecretString);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DatabaseUrl([REDACTED])")
+    }
+}
+
+impl PartialEq for DatabaseUrl {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.expose_secret() == other.0.expose_secret()
+    }
+}
+
+impl Eq for DatabaseUrl {}
 
 /// Where packages live.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,6 +183,7 @@ struct FileConfig {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
+    database_pool_size: Option<u32>,
     store: Option<String>,
     admin_token: Option<String>,
     log: Option<String>,
@@ -204,6 +230,19 @@ impl Config {
                 path: data_dir.join("souk.db"),
             },
         };
+        let database_pool_size = match env("SOUK_DATABASE_POOL_SIZE") {
+            Some(n) => Some(n.parse().map_err(|_| ConfigError::Invalid {
+                name: "SOUK_DATABASE_POOL_SIZE",
+                message: format!("`{n}` is not a number of connections"),
+            })?),
+            None => file.database_pool_size,
+        };
+        if database_pool_size.is_some_and(|n| !(1..=1000).contains(&n)) {
+            return Err(ConfigError::Invalid {
+                name: "SOUK_DATABASE_POOL_SIZE",
+                message: "a pool holds 1 to 1000 connections".into(),
+            });
+        }
         let store = match env("SOUK_STORE").or(file.store) {
             Some(s) => StoreConfig::parse(&s, env)?,
             None => StoreConfig::Folder {
@@ -237,6 +276,7 @@ impl Config {
             listen,
             data_dir,
             database,
+            database_pool_size,
             store,
             admin_token,
             log,
@@ -254,6 +294,7 @@ impl Config {
             database: DatabaseConfig::Sqlite {
                 path: data_dir.join("souk.db"),
             },
+            database_pool_size: None,
             store: StoreConfig::Folder {
                 root: data_dir.to_path_buf(),
             },
@@ -307,16 +348,22 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
     })
 }
 
-/// `sqlite://PATH`, `sqlite:PATH` or a bare path. Other schemes (PostgreSQL) are
-/// refused by name only: a URL may hold a password, so it is never echoed.
+/// `postgres://…` or `postgresql://…`; `sqlite://PATH`, `sqlite:PATH` or a
+/// bare path. Other schemes are refused by name only: a URL may hold a
+/// password, so it is never echoed.
 fn parse_database_url(url: &str) -> Result<DatabaseConfig, ConfigError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(DatabaseConfig::Postgres {
+            url: DatabaseUrl(SecretString::from(url)),
+        });
+    }
     let path = if let Some(rest) = url.strip_prefix("sqlite://") {
         rest
     } else if let Some(rest) = url.strip_prefix("sqlite:") {
         rest
     } else if let Some((scheme, _)) = url.split_once("://") {
         return Err(ConfigError::Unsupported(format!(
-            "`SOUK_DATABASE_URL`: `{scheme}` databases are not supported yet; use `sqlite://PATH`"
+            "`SOUK_DATABASE_URL`: `{scheme}` databases are not supported; use `sqlite://PATH` or `postgres://…`"
         )));
     } else {
         url
@@ -517,14 +564,34 @@ mod tests {
                 path: PathBuf::from("/tmp/x.db")
             }
         );
+        let c = load(
+            Flags::default(),
+            &[
+                ("SOUK_DATABASE_URL", "postgres://u:hunter2@db/souk"),
+                ("SOUK_DATABASE_POOL_SIZE", "32"),
+            ],
+        )
+        .unwrap();
+        let DatabaseConfig::Postgres { url } = &c.database else {
+            panic!("{:?}", c.database)
+        };
+        assert_eq!(url.0.expose_secret(), "postgres://u:hunter2@db/souk");
+        assert_eq!(c.database_pool_size, Some(32));
+        assert!(!format!("{c:?}").contains("hunter2"));
         let err = load(
             Flags::default(),
-            &[("SOUK_DATABASE_URL", "postgres://u:hunter2@db/souk")],
+            &[("SOUK_DATABASE_URL", "mysql://u:hunter2@db/souk")],
         )
         .unwrap_err()
         .to_string();
-        assert!(err.contains("not supported yet"), "{err}");
+        assert!(err.contains("`mysql` databases are not supported"), "{err}");
         assert!(!err.contains("hunter2"), "{err}");
+        for bad in ["0", "many", "5000"] {
+            let err = load(Flags::default(), &[("SOUK_DATABASE_POOL_SIZE", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("SOUK_DATABASE_POOL_SIZE"), "{err}");
+        }
         let err = load(Flags::default(), &[("SOUK_STORE", "s3://bucket/souk")])
             .unwrap_err()
             .to_string();

@@ -127,8 +127,15 @@ pub fn open_store(config: &StoreConfig) -> Result<Arc<dyn PackageStore>> {
 }
 
 fn connect(config: &Config) -> Result<Db> {
+    let size = config.database_pool_size;
     match &config.database {
-        DatabaseConfig::Sqlite { path } => Db::open_sqlite(path),
+        DatabaseConfig::Sqlite { path } => {
+            Db::open_sqlite(path, size.unwrap_or(crate::db::SQLITE_POOL_SIZE))
+        }
+        DatabaseConfig::Postgres { url } => Db::open_postgres(
+            url.0.expose_secret(),
+            size.unwrap_or(crate::db::POSTGRES_POOL_SIZE),
+        ),
     }
 }
 

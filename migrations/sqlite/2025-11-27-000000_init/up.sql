@@ -1,6 +1,6 @@
--- The registry's first schema. Plain SQL types only, so that the PostgreSQL
--- migrations can mirror it column for column (INTEGER PRIMARY KEY becomes
--- BIGSERIAL there; TIMESTAMP holds UTC).
+-- The registry's first schema. Plain SQL types only, so that
+-- `migrations/postgres` mirrors it column for column (INTEGER PRIMARY KEY
+-- becomes a BIGINT identity there; TIMESTAMP holds UTC).
 
 -- Market categories; the defaults are seeded by the server at start.
 CREATE TABLE categories (

@@ -1,7 +1,8 @@
 //! Agents' reports: the latest per agent replaces the one before, whole.
 
+use super::connection::write_transaction;
 use super::schema::{agent_releases, agent_reports};
-use super::{now, Db};
+use super::{now, on, Db};
 use crate::error::Error;
 use diesel::prelude::*;
 
@@ -37,28 +38,38 @@ impl Db {
         releases: Vec<AgentReleaseRow>,
     ) -> Result<Vec<String>, Error> {
         self.run("storing an agent report", move |conn| {
-            super::connection::write_transaction(conn, |conn| {
-                let before: Vec<String> = agent_releases::table
-                    .filter(agent_releases::agent_id.eq(&agent_id))
-                    .select(agent_releases::template)
-                    .distinct()
-                    .load(conn)?;
-                diesel::delete(
-                    agent_releases::table.filter(agent_releases::agent_id.eq(&agent_id)),
-                )
-                .execute(conn)?;
-                diesel::replace_into(agent_reports::table)
-                    .values((
-                        agent_reports::agent_id.eq(&agent_id),
-                        agent_reports::agent_version.eq(&agent_version),
-                        agent_reports::runtime.eq(&runtime),
-                        agent_reports::reported_at.eq(now()),
-                    ))
+            write_transaction(conn, |conn| {
+                on!(conn, |conn| {
+                    let before: Vec<String> = agent_releases::table
+                        .filter(agent_releases::agent_id.eq(&agent_id))
+                        .select(agent_releases::template)
+                        .distinct()
+                        .load(conn)?;
+                    diesel::delete(
+                        agent_releases::table.filter(agent_releases::agent_id.eq(&agent_id)),
+                    )
                     .execute(conn)?;
-                diesel::insert_into(agent_releases::table)
-                    .values(&releases)
-                    .execute(conn)?;
-                Ok(before)
+                    let at = now();
+                    diesel::insert_into(agent_reports::table)
+                        .values((
+                            agent_reports::agent_id.eq(&agent_id),
+                            agent_reports::agent_version.eq(&agent_version),
+                            agent_reports::runtime.eq(&runtime),
+                            agent_reports::reported_at.eq(at),
+                        ))
+                        .on_conflict(agent_reports::agent_id)
+                        .do_update()
+                        .set((
+                            agent_reports::agent_version.eq(&agent_version),
+                            agent_reports::runtime.eq(&runtime),
+                            agent_reports::reported_at.eq(at),
+                        ))
+                        .execute(conn)?;
+                    diesel::insert_into(agent_releases::table)
+                        .values(&releases)
+                        .execute(conn)?;
+                    Ok(before)
+                })
             })
         })
         .await
@@ -67,23 +78,25 @@ impl Db {
     /// Per version and state, how many reported releases run `template`.
     pub async fn fleet(&self, template: String) -> Result<Vec<FleetCount>, Error> {
         self.run("counting a template's fleet", move |conn| {
-            let rows: Vec<(Option<String>, String, i64)> = agent_releases::table
-                .filter(agent_releases::template.eq(&template))
-                .group_by((agent_releases::version, agent_releases::state))
-                .select((
-                    agent_releases::version,
-                    agent_releases::state,
-                    diesel::dsl::count_star(),
-                ))
-                .load(conn)?;
-            Ok(rows
-                .into_iter()
-                .map(|(version, state, count)| FleetCount {
-                    version,
-                    state,
-                    count,
-                })
-                .collect())
+            on!(conn, |conn| {
+                let rows: Vec<(Option<String>, String, i64)> = agent_releases::table
+                    .filter(agent_releases::template.eq(&template))
+                    .group_by((agent_releases::version, agent_releases::state))
+                    .select((
+                        agent_releases::version,
+                        agent_releases::state,
+                        diesel::dsl::count_star(),
+                    ))
+                    .load(conn)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(version, state, count)| FleetCount {
+                        version,
+                        state,
+                        count,
+                    })
+                    .collect())
+            })
         })
         .await
     }

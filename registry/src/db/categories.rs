@@ -2,7 +2,7 @@
 
 use super::models::CategoryRow;
 use super::schema::{categories, versions};
-use super::Db;
+use super::{on, Db};
 use crate::error::Error;
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -12,14 +12,16 @@ impl Db {
     /// (an administrator may have renamed them).
     pub async fn seed_categories(&self, rows: Vec<CategoryRow>) -> Result<(), Error> {
         self.run("seeding categories", move |conn| {
-            for row in &rows {
-                diesel::insert_into(categories::table)
-                    .values(row)
-                    .on_conflict(categories::slug)
-                    .do_nothing()
-                    .execute(conn)?;
-            }
-            Ok(())
+            on!(conn, |conn| {
+                for row in &rows {
+                    diesel::insert_into(categories::table)
+                        .values(row)
+                        .on_conflict(categories::slug)
+                        .do_nothing()
+                        .execute(conn)?;
+                }
+                Ok(())
+            })
         })
         .await
     }
@@ -28,27 +30,29 @@ impl Db {
     /// at least one version in it that is not yanked.
     pub async fn categories_with_counts(&self) -> Result<Vec<(CategoryRow, i64)>, Error> {
         self.run("reading categories", |conn| {
-            let rows: Vec<CategoryRow> = categories::table
-                .select(CategoryRow::as_select())
-                .order((categories::position, categories::slug))
-                .load(conn)?;
-            let counts: HashMap<String, i64> = versions::table
-                .filter(versions::yanked.eq(false))
-                .group_by(versions::category)
-                .select((
-                    versions::category,
-                    diesel::dsl::count(versions::template_id).aggregate_distinct(),
-                ))
-                .load::<(String, i64)>(conn)?
-                .into_iter()
-                .collect();
-            Ok(rows
-                .into_iter()
-                .map(|c| {
-                    let n = counts.get(&c.slug).copied().unwrap_or(0);
-                    (c, n)
-                })
-                .collect())
+            on!(conn, |conn| {
+                let rows: Vec<CategoryRow> = categories::table
+                    .select(CategoryRow::as_select())
+                    .order((categories::position, categories::slug))
+                    .load(conn)?;
+                let counts: HashMap<String, i64> = versions::table
+                    .filter(versions::yanked.eq(false))
+                    .group_by(versions::category)
+                    .select((
+                        versions::category,
+                        diesel::dsl::count(versions::template_id).aggregate_distinct(),
+                    ))
+                    .load::<(String, i64)>(conn)?
+                    .into_iter()
+                    .collect();
+                Ok(rows
+                    .into_iter()
+                    .map(|c| {
+                        let n = counts.get(&c.slug).copied().unwrap_or(0);
+                        (c, n)
+                    })
+                    .collect())
+            })
         })
         .await
     }
@@ -56,10 +60,12 @@ impl Db {
     /// The known category slugs, in display order.
     pub async fn category_slugs(&self) -> Result<Vec<String>, Error> {
         self.run("reading category slugs", |conn| {
-            Ok(categories::table
-                .select(categories::slug)
-                .order((categories::position, categories::slug))
-                .load(conn)?)
+            on!(conn, |conn| {
+                Ok(categories::table
+                    .select(categories::slug)
+                    .order((categories::position, categories::slug))
+                    .load(conn)?)
+            })
         })
         .await
     }

@@ -3,15 +3,15 @@
 use super::connection::Conn;
 use super::models::EventRow;
 use super::schema::events;
-use super::Db;
+use super::{on, Db};
 use crate::error::Error;
 use diesel::prelude::*;
 
 /// The highest event id (0 when there is none).
 fn head(conn: &mut Conn) -> QueryResult<i64> {
-    let head: Option<i64> = events::table
+    let head: Option<i64> = on!(conn, |c| events::table
         .select(diesel::dsl::max(events::id))
-        .first(conn)?;
+        .first(c))?;
     Ok(head.unwrap_or(0))
 }
 
@@ -29,9 +29,9 @@ impl Db {
     /// `limit`, and the head they were read against.
     ///
     /// The head is read first and bounds the page, so that a cursor set to the
-    /// head can never step over an event the page did not see. (This relies on
-    /// ids being committed in order, which SQLite's single writer guarantees; a
-    /// PostgreSQL backend must take care of sequence gaps.)
+    /// head can never step over an event the page did not see. This relies on
+    /// ids being committed in order, which the write lock guarantees on both
+    /// backends (see `connection::write_transaction`).
     pub async fn events_after(
         &self,
         since: i64,
@@ -40,20 +40,20 @@ impl Db {
     ) -> Result<EventPage, Error> {
         self.run("reading events", move |conn| {
             let head = head(conn)?;
-            let mut query = events::table
-                .filter(events::id.gt(since))
-                .filter(events::id.le(head))
-                .select(EventRow::as_select())
-                .order(events::id)
-                .limit(limit)
-                .into_boxed();
-            if let Some(names) = templates {
-                query = query.filter(events::template.eq_any(names));
-            }
-            Ok(EventPage {
-                events: query.load(conn)?,
-                head,
-            })
+            let events = on!(conn, |c| {
+                let mut query = events::table
+                    .filter(events::id.gt(since))
+                    .filter(events::id.le(head))
+                    .select(EventRow::as_select())
+                    .order(events::id)
+                    .limit(limit)
+                    .into_boxed();
+                if let Some(names) = &templates {
+                    query = query.filter(events::template.eq_any(names));
+                }
+                query.load(c)
+            })?;
+            Ok(EventPage { events, head })
         })
         .await
     }

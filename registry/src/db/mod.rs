@@ -2,7 +2,9 @@
 //!
 //! [`Db`] offers async methods, one per question or change the registry has.
 //! Each runs its synchronous diesel code on the blocking pool through
-//! `Db::run`, so the async executor's threads never wait on SQLite. Rows leave
+//! `Db::run`, so the async executor's threads never wait on the database.
+//! SQLite (embedded, the default) and PostgreSQL run the same queries: see
+//! [`connection`] for the little that differs. Rows leave
 //! this module as the plain structs of [`models`]; the API converts them to wire
 //! types with `From`.
 
@@ -17,14 +19,11 @@ pub mod templates;
 pub mod tokens;
 
 use crate::error::Error;
-use connection::{Conn, ConnPool};
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use connection::{on, Conn, ConnPool};
 use std::path::Path;
 
+pub use connection::{POSTGRES_POOL_SIZE, SQLITE_POOL_SIZE};
 pub use models::*;
-
-/// The migrations of `migrations/sqlite`, compiled into the binary.
-const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
 
 /// A handle on the database: a connection pool. Cheap to clone.
 #[derive(Clone)]
@@ -45,8 +44,9 @@ impl From<diesel::result::Error> for Error {
 }
 
 impl Db {
-    /// Open the SQLite database at `path`, creating it (and its folder) when missing.
-    pub fn open_sqlite(path: &Path) -> Result<Db, Error> {
+    /// Open the SQLite database at `path`, creating it (and its folder) when
+    /// missing, with a pool of `pool_size` connections.
+    pub fn open_sqlite(path: &Path, pool_size: u32) -> Result<Db, Error> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 Error::internal(
@@ -55,19 +55,29 @@ impl Db {
                 )
             })?;
         }
-        let pool = connection::pool(path).map_err(|e| {
+        let pool = connection::sqlite(path, pool_size).map_err(|e| {
             Error::internal(format!("opening the database `{}`", path.display()), e)
         })?;
         Ok(Db { pool })
     }
 
+    /// Connect to a PostgreSQL database with a pool of `pool_size`
+    /// connections. `url` may hold a password: it is never logged.
+    pub fn open_postgres(url: &str, pool_size: u32) -> Result<Db, Error> {
+        let pool = connection::postgres(url, pool_size)
+            .map_err(|e| Error::internal("connecting to PostgreSQL", e))?;
+        Ok(Db { pool })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        self.pool.backend()
+    }
+
     /// Apply the migrations that have not run yet; returns how many ran.
     pub async fn migrate(&self) -> Result<usize, Error> {
         self.run("running migrations", |conn| {
-            let ran = conn
-                .run_pending_migrations(MIGRATIONS)
-                .map_err(|e| Error::internal("applying a migration", e))?;
-            Ok(ran.len())
+            connection::migrate(conn).map_err(|e| Error::internal("applying a migration", e))
         })
         .await
     }
@@ -76,7 +86,7 @@ impl Db {
     pub async fn ping(&self) -> Result<(), Error> {
         self.run("checking the database", |conn| {
             use diesel::connection::SimpleConnection;
-            conn.batch_execute("SELECT 1")?;
+            on!(conn, |c| c.batch_execute("SELECT 1"))?;
             Ok(())
         })
         .await
@@ -91,10 +101,8 @@ impl Db {
     {
         let pool = self.pool.clone();
         let result = tokio::task::spawn_blocking(move || {
-            let mut conn = pool
-                .get()
-                .map_err(|e| Error::internal("getting a database connection", e))?;
-            f(&mut conn)
+            pool.with(f)
+                .map_err(|e| Error::internal("getting a database connection", e))?
         })
         .await
         .map_err(|e| Error::internal("a database task did not finish", e))?;

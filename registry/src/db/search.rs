@@ -2,7 +2,7 @@
 //! agents) and the outbox cursor of an external index.
 
 use super::schema::{agent_releases, search_cursors};
-use super::{now, Db};
+use super::{now, on, Db};
 use crate::error::Error;
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -13,18 +13,20 @@ impl Db {
     /// With `only`, just those templates.
     pub async fn installs(&self, only: Option<Vec<String>>) -> Result<HashMap<String, u64>, Error> {
         self.run("counting installs", move |conn| {
-            let mut query = agent_releases::table
-                .group_by(agent_releases::template)
-                .select((agent_releases::template, diesel::dsl::count_star()))
-                .into_boxed();
-            if let Some(names) = only {
-                query = query.filter(agent_releases::template.eq_any(names));
-            }
-            let rows: Vec<(String, i64)> = query.load(conn)?;
-            Ok(rows
-                .into_iter()
-                .map(|(t, n)| (t, u64::try_from(n).unwrap_or(0)))
-                .collect())
+            on!(conn, |conn| {
+                let mut query = agent_releases::table
+                    .group_by(agent_releases::template)
+                    .select((agent_releases::template, diesel::dsl::count_star()))
+                    .into_boxed();
+                if let Some(names) = only {
+                    query = query.filter(agent_releases::template.eq_any(names));
+                }
+                let rows: Vec<(String, i64)> = query.load(conn)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(t, n)| (t, u64::try_from(n).unwrap_or(0)))
+                    .collect())
+            })
         })
         .await
     }
@@ -33,11 +35,13 @@ impl Db {
     /// full build.
     pub async fn search_cursor(&self, index_uid: String) -> Result<Option<i64>, Error> {
         self.run("reading the search cursor", move |conn| {
-            Ok(search_cursors::table
-                .find(&index_uid)
-                .select(search_cursors::event_id)
-                .first(conn)
-                .optional()?)
+            on!(conn, |conn| {
+                Ok(search_cursors::table
+                    .find(&index_uid)
+                    .select(search_cursors::event_id)
+                    .first(conn)
+                    .optional()?)
+            })
         })
         .await
     }
@@ -45,14 +49,23 @@ impl Db {
     /// Record that the index `index_uid` holds every event up to `event_id`.
     pub async fn set_search_cursor(&self, index_uid: String, event_id: i64) -> Result<(), Error> {
         self.run("storing the search cursor", move |conn| {
-            diesel::replace_into(search_cursors::table)
-                .values((
-                    search_cursors::index_uid.eq(&index_uid),
-                    search_cursors::event_id.eq(event_id),
-                    search_cursors::updated_at.eq(now()),
-                ))
-                .execute(conn)?;
-            Ok(())
+            on!(conn, |conn| {
+                let at = now();
+                diesel::insert_into(search_cursors::table)
+                    .values((
+                        search_cursors::index_uid.eq(&index_uid),
+                        search_cursors::event_id.eq(event_id),
+                        search_cursors::updated_at.eq(at),
+                    ))
+                    .on_conflict(search_cursors::index_uid)
+                    .do_update()
+                    .set((
+                        search_cursors::event_id.eq(event_id),
+                        search_cursors::updated_at.eq(at),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            })
         })
         .await
     }

@@ -3,7 +3,7 @@
 use super::connection::{write_transaction, Conn};
 use super::models::*;
 use super::schema::{events, templates, versions};
-use super::{now, Db};
+use super::{now, on, Db};
 use crate::error::Error;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -17,19 +17,19 @@ pub mod event_kind {
 }
 
 fn find_template(conn: &mut Conn, ns: &str, name: &str) -> QueryResult<Option<TemplateRow>> {
-    templates::table
+    on!(conn, |c| templates::table
         .filter(templates::namespace.eq(ns))
         .filter(templates::name.eq(name))
         .select(TemplateRow::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 fn version_metas(conn: &mut Conn, template_id: i64) -> QueryResult<Vec<VersionMetaRow>> {
-    versions::table
+    on!(conn, |c| versions::table
         .filter(versions::template_id.eq(template_id))
         .select(VersionMetaRow::as_select())
-        .load(conn)
+        .load(c))
 }
 
 fn insert_event(
@@ -39,7 +39,7 @@ fn insert_event(
     version: &str,
     digest: &str,
 ) -> QueryResult<i64> {
-    diesel::insert_into(events::table)
+    on!(conn, |c| diesel::insert_into(events::table)
         .values((
             events::kind.eq(kind),
             events::template_id.eq(template.id),
@@ -49,7 +49,7 @@ fn insert_event(
             events::created_at.eq(now()),
         ))
         .returning(events::id)
-        .get_result(conn)
+        .get_result(c))
 }
 
 /// The publish transaction: template (upsert), version with its search fields,
@@ -57,47 +57,50 @@ fn insert_event(
 fn publish(conn: &mut Conn, new: &NewVersion) -> Result<Published, Error> {
     write_transaction(conn, |conn| {
         let at = now();
-        let template: TemplateRow = diesel::insert_into(templates::table)
-            .values((
-                templates::namespace.eq(&new.namespace),
-                templates::name.eq(&new.name),
-                templates::created_at.eq(at),
-                templates::updated_at.eq(at),
-            ))
-            .on_conflict((templates::namespace, templates::name))
-            .do_update()
-            .set(templates::updated_at.eq(at))
-            .returning(TemplateRow::as_returning())
-            .get_result(conn)?;
-        let version = diesel::insert_into(versions::table)
-            .values((
-                versions::template_id.eq(template.id),
-                versions::version.eq(&new.version),
-                versions::digest.eq(&new.digest),
-                versions::size.eq(new.size),
-                versions::title.eq(&new.title),
-                versions::summary.eq(&new.summary),
-                versions::category.eq(&new.category),
-                versions::tags.eq(&new.tags),
-                versions::upgrade_from.eq(&new.upgrade_from),
-                versions::icon.eq(&new.icon),
-                versions::manifest.eq(&new.manifest),
-                versions::readme.eq(&new.readme),
-                versions::changelog.eq(&new.changelog),
-                versions::yanked.eq(false),
-                versions::published_at.eq(at),
-            ))
-            .returning(VersionMetaRow::as_returning())
-            .get_result(conn)
-            .map_err(|e| match e {
-                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                    Error::VersionExists {
-                        template: template.full_name(),
-                        version: new.version.clone(),
+        let (template, version) = on!(conn, |conn| {
+            let template: TemplateRow = diesel::insert_into(templates::table)
+                .values((
+                    templates::namespace.eq(&new.namespace),
+                    templates::name.eq(&new.name),
+                    templates::created_at.eq(at),
+                    templates::updated_at.eq(at),
+                ))
+                .on_conflict((templates::namespace, templates::name))
+                .do_update()
+                .set(templates::updated_at.eq(at))
+                .returning(TemplateRow::as_returning())
+                .get_result(conn)?;
+            let version = diesel::insert_into(versions::table)
+                .values((
+                    versions::template_id.eq(template.id),
+                    versions::version.eq(&new.version),
+                    versions::digest.eq(&new.digest),
+                    versions::size.eq(new.size),
+                    versions::title.eq(&new.title),
+                    versions::summary.eq(&new.summary),
+                    versions::category.eq(&new.category),
+                    versions::tags.eq(&new.tags),
+                    versions::upgrade_from.eq(&new.upgrade_from),
+                    versions::icon.eq(&new.icon),
+                    versions::manifest.eq(&new.manifest),
+                    versions::readme.eq(&new.readme),
+                    versions::changelog.eq(&new.changelog),
+                    versions::yanked.eq(false),
+                    versions::published_at.eq(at),
+                ))
+                .returning(VersionMetaRow::as_returning())
+                .get_result(conn)
+                .map_err(|e| match e {
+                    DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                        Error::VersionExists {
+                            template: template.full_name(),
+                            version: new.version.clone(),
+                        }
                     }
-                }
-                other => other.into(),
-            })?;
+                    other => other.into(),
+                })?;
+            Ok::<_, Error>((template, version))
+        })?;
         let event_id = insert_event(
             conn,
             event_kind::PUBLISHED,
@@ -129,15 +132,17 @@ impl Db {
         version: String,
     ) -> Result<bool, Error> {
         self.run("checking for a version", move |conn| {
-            let found = versions::table
-                .inner_join(templates::table)
-                .filter(templates::namespace.eq(&ns))
-                .filter(templates::name.eq(&name))
-                .filter(versions::version.eq(&version))
-                .select(versions::id)
-                .first::<i64>(conn)
-                .optional()?;
-            Ok(found.is_some())
+            on!(conn, |conn| {
+                let found = versions::table
+                    .inner_join(templates::table)
+                    .filter(templates::namespace.eq(&ns))
+                    .filter(templates::name.eq(&name))
+                    .filter(versions::version.eq(&version))
+                    .select(versions::id)
+                    .first::<i64>(conn)
+                    .optional()?;
+                Ok(found.is_some())
+            })
         })
         .await
     }
@@ -170,12 +175,12 @@ impl Db {
             let Some(template) = find_template(conn, &ns, &name)? else {
                 return Ok(None);
             };
-            let row = versions::table
+            let row = on!(conn, |c| versions::table
                 .filter(versions::template_id.eq(template.id))
                 .filter(versions::version.eq(&version))
                 .select(VersionRow::as_select())
-                .first(conn)
-                .optional()?;
+                .first(c)
+                .optional())?;
             Ok(Some((template, row)))
         })
         .await
@@ -191,15 +196,15 @@ impl Db {
     ) -> Result<(VersionMetaRow, Option<i64>), Error> {
         self.run("yanking a version", move |conn| {
             write_transaction(conn, |conn| {
-                let changed = diesel::update(versions::table)
+                let changed = on!(conn, |c| diesel::update(versions::table)
                     .filter(versions::id.eq(version_id))
                     .filter(versions::yanked.ne(yanked))
                     .set(versions::yanked.eq(yanked))
-                    .execute(conn)?;
-                let row: VersionMetaRow = versions::table
+                    .execute(c))?;
+                let row: VersionMetaRow = on!(conn, |c| versions::table
                     .find(version_id)
                     .select(VersionMetaRow::as_select())
-                    .first(conn)?;
+                    .first(c))?;
                 let event = if changed > 0 {
                     let kind = if yanked {
                         event_kind::YANKED
@@ -225,24 +230,26 @@ impl Db {
     /// Every template with its versions: what the search index is rebuilt from.
     pub async fn all_templates(&self) -> Result<Vec<TemplateWithVersions>, Error> {
         self.run("reading all templates", |conn| {
-            let templates: Vec<TemplateRow> = templates::table
-                .select(TemplateRow::as_select())
-                .order(templates::id)
-                .load(conn)?;
-            let mut by_template: HashMap<i64, Vec<VersionMetaRow>> = HashMap::new();
-            let rows: Vec<(i64, VersionMetaRow)> = versions::table
-                .select((versions::template_id, VersionMetaRow::as_select()))
-                .load(conn)?;
-            for (template_id, v) in rows {
-                by_template.entry(template_id).or_default().push(v);
-            }
-            Ok(templates
-                .into_iter()
-                .map(|template| TemplateWithVersions {
-                    versions: by_template.remove(&template.id).unwrap_or_default(),
-                    template,
-                })
-                .collect())
+            on!(conn, |conn| {
+                let templates: Vec<TemplateRow> = templates::table
+                    .select(TemplateRow::as_select())
+                    .order(templates::id)
+                    .load(conn)?;
+                let mut by_template: HashMap<i64, Vec<VersionMetaRow>> = HashMap::new();
+                let rows: Vec<(i64, VersionMetaRow)> = versions::table
+                    .select((versions::template_id, VersionMetaRow::as_select()))
+                    .load(conn)?;
+                for (template_id, v) in rows {
+                    by_template.entry(template_id).or_default().push(v);
+                }
+                Ok(templates
+                    .into_iter()
+                    .map(|template| TemplateWithVersions {
+                        versions: by_template.remove(&template.id).unwrap_or_default(),
+                        template,
+                    })
+                    .collect())
+            })
         })
         .await
     }
@@ -250,16 +257,18 @@ impl Db {
     /// The readmes of the given versions, by version id (absent when none).
     pub async fn readmes(&self, version_ids: Vec<i64>) -> Result<HashMap<i64, String>, Error> {
         self.run("reading readmes", move |conn| {
-            let mut out = HashMap::new();
-            // Bounded batches keep under every backend's bind-parameter limit.
-            for chunk in version_ids.chunks(500) {
-                let rows: Vec<(i64, Option<String>)> = versions::table
-                    .filter(versions::id.eq_any(chunk))
-                    .select((versions::id, versions::readme))
-                    .load(conn)?;
-                out.extend(rows.into_iter().filter_map(|(id, r)| Some((id, r?))));
-            }
-            Ok(out)
+            on!(conn, |conn| {
+                let mut out = HashMap::new();
+                // Bounded batches keep under every backend's bind-parameter limit.
+                for chunk in version_ids.chunks(500) {
+                    let rows: Vec<(i64, Option<String>)> = versions::table
+                        .filter(versions::id.eq_any(chunk))
+                        .select((versions::id, versions::readme))
+                        .load(conn)?;
+                    out.extend(rows.into_iter().filter_map(|(id, r)| Some((id, r?))));
+                }
+                Ok(out)
+            })
         })
         .await
     }
@@ -267,7 +276,9 @@ impl Db {
     /// How many templates exist.
     pub async fn count_templates(&self) -> Result<i64, Error> {
         self.run("counting templates", |conn| {
-            Ok(templates::table.count().get_result(conn)?)
+            on!(conn, |conn| {
+                Ok(templates::table.count().get_result(conn)?)
+            })
         })
         .await
     }

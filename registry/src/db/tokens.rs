@@ -2,7 +2,7 @@
 
 use super::models::TokenRow;
 use super::schema::api_tokens;
-use super::{now, Db};
+use super::{now, on, Db};
 use crate::error::Error;
 use diesel::prelude::*;
 
@@ -10,11 +10,13 @@ impl Db {
     /// The token whose hash is `hash`, if any.
     pub async fn token_by_hash(&self, hash: String) -> Result<Option<TokenRow>, Error> {
         self.run("looking up a token", move |conn| {
-            Ok(api_tokens::table
-                .filter(api_tokens::token_hash.eq(&hash))
-                .select(TokenRow::as_select())
-                .first(conn)
-                .optional()?)
+            on!(conn, |conn| {
+                Ok(api_tokens::table
+                    .filter(api_tokens::token_hash.eq(&hash))
+                    .select(TokenRow::as_select())
+                    .first(conn)
+                    .optional()?)
+            })
         })
         .await
     }
@@ -27,15 +29,17 @@ impl Db {
         description: String,
     ) -> Result<i64, Error> {
         self.run("storing a token", move |conn| {
-            Ok(diesel::insert_into(api_tokens::table)
-                .values((
-                    api_tokens::token_hash.eq(&hash),
-                    api_tokens::scopes.eq(&scopes),
-                    api_tokens::description.eq(&description),
-                    api_tokens::created_at.eq(now()),
-                ))
-                .returning(api_tokens::id)
-                .get_result(conn)?)
+            on!(conn, |conn| {
+                Ok(diesel::insert_into(api_tokens::table)
+                    .values((
+                        api_tokens::token_hash.eq(&hash),
+                        api_tokens::scopes.eq(&scopes),
+                        api_tokens::description.eq(&description),
+                        api_tokens::created_at.eq(now()),
+                    ))
+                    .returning(api_tokens::id)
+                    .get_result(conn)?)
+            })
         })
         .await
     }
@@ -48,18 +52,20 @@ impl Db {
         description: String,
     ) -> Result<(), Error> {
         self.run("ensuring a token", move |conn| {
-            diesel::insert_into(api_tokens::table)
-                .values((
-                    api_tokens::token_hash.eq(&hash),
-                    api_tokens::scopes.eq(&scopes),
-                    api_tokens::description.eq(&description),
-                    api_tokens::created_at.eq(now()),
-                ))
-                .on_conflict(api_tokens::token_hash)
-                .do_update()
-                .set(api_tokens::scopes.eq(&scopes))
-                .execute(conn)?;
-            Ok(())
+            on!(conn, |conn| {
+                diesel::insert_into(api_tokens::table)
+                    .values((
+                        api_tokens::token_hash.eq(&hash),
+                        api_tokens::scopes.eq(&scopes),
+                        api_tokens::description.eq(&description),
+                        api_tokens::created_at.eq(now()),
+                    ))
+                    .on_conflict(api_tokens::token_hash)
+                    .do_update()
+                    .set(api_tokens::scopes.eq(&scopes))
+                    .execute(conn)?;
+                Ok(())
+            })
         })
         .await
     }
@@ -67,7 +73,9 @@ impl Db {
     /// The scopes of every stored token (space-separated), to find an admin.
     pub async fn all_token_scopes(&self) -> Result<Vec<String>, Error> {
         self.run("reading token scopes", |conn| {
-            Ok(api_tokens::table.select(api_tokens::scopes).load(conn)?)
+            on!(conn, |conn| {
+                Ok(api_tokens::table.select(api_tokens::scopes).load(conn)?)
+            })
         })
         .await
     }

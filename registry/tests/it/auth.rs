@@ -4,9 +4,8 @@ use crate::helpers::{assert_error, Fixture, TestApp, ADMIN};
 use reqwest::StatusCode;
 use secrecy::ExposeSecret;
 use serde_json::json;
-use souk_registry::{Application, Config};
+use souk_registry::Application;
 
-#[tokio::test]
 async fn publishing_needs_a_token_with_the_namespace() {
     let app = TestApp::spawn().await;
     let tgz = Fixture::new("acme/app", "1.0.0").tgz();
@@ -64,7 +63,6 @@ async fn publishing_needs_a_token_with_the_namespace() {
     assert_eq!(got.0, StatusCode::CREATED, "{}", got.1);
 }
 
-#[tokio::test]
 async fn yanking_needs_a_token_with_the_namespace() {
     let app = TestApp::spawn().await;
     app.published(&Fixture::new("acme/app", "1.0.0")).await;
@@ -85,7 +83,6 @@ async fn yanking_needs_a_token_with_the_namespace() {
     assert_eq!(v["yanked"], true);
 }
 
-#[tokio::test]
 async fn admins_mint_tokens_that_are_shown_once_and_stored_hashed() {
     let app = TestApp::spawn().await;
     let (status, minted) = app
@@ -150,10 +147,9 @@ async fn admins_mint_tokens_that_are_shown_once_and_stored_hashed() {
     );
 }
 
-#[tokio::test]
 async fn a_first_start_without_an_admin_token_generates_one_once() {
     let dir = tempfile::tempdir().unwrap();
-    let mut app = Application::build(Config::for_data_dir(dir.path()))
+    let mut app = Application::build(crate::helpers::config_for(dir.path()))
         .await
         .unwrap();
     let token = app
@@ -177,8 +173,15 @@ async fn a_first_start_without_an_admin_token_generates_one_once() {
     server.await.unwrap().unwrap();
 
     // The next start finds the admin token and shows none.
-    let mut again = Application::build(Config::for_data_dir(dir.path()))
+    let mut again = Application::build(crate::helpers::config_for(dir.path()))
         .await
         .unwrap();
     assert!(again.take_generated_admin_token().is_none());
 }
+
+crate::databases::on_both_databases!(
+    publishing_needs_a_token_with_the_namespace,
+    yanking_needs_a_token_with_the_namespace,
+    admins_mint_tokens_that_are_shown_once_and_stored_hashed,
+    a_first_start_without_an_admin_token_generates_one_once,
+);

@@ -21,11 +21,15 @@ fn registry() -> Command {
     cmd
 }
 
-#[test]
-fn migrate_applies_the_migrations_once() {
+async fn migrate_applies_the_migrations_once() {
     let dir = tempfile::tempdir().unwrap();
+    let database = crate::databases::database_url(dir.path());
     let run = || {
-        let out = registry()
+        let mut cmd = registry();
+        if let Some(url) = &database {
+            cmd.env("SOUK_DATABASE_URL", url);
+        }
+        let out = cmd
             .args(["migrate", "--data-dir"])
             .arg(dir.path())
             .output()
@@ -33,13 +37,30 @@ fn migrate_applies_the_migrations_once() {
         assert!(out.status.success(), "{out:?}");
         String::from_utf8(out.stderr).unwrap()
     };
-    let migrations =
-        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/sqlite"))
-            .unwrap()
-            .count();
+    let backend = if database.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let folder = format!("{}/../migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
+    let migrations = std::fs::read_dir(folder).unwrap().count();
     assert!(run().contains(&format!("applied {migrations} migration(s)")));
     assert!(run().contains("applied 0 migration(s)"));
-    assert!(dir.path().join("souk.db").is_file());
+    assert_eq!(dir.path().join("souk.db").is_file(), database.is_none());
+}
+
+#[test]
+fn both_backends_have_the_same_migrations() {
+    let names = |backend: &str| {
+        let folder = format!("{}/../migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
+        let mut names: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names("sqlite"), names("postgres"));
 }
 
 #[test]
@@ -105,16 +126,28 @@ fn serve_shows_the_admin_token_once_and_stops_on_sigterm() {
 }
 
 #[test]
-fn unsupported_databases_are_refused_clearly() {
+fn bad_database_urls_are_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
-    let out = registry()
-        .args(["serve", "--data-dir"])
-        .arg(dir.path())
-        .env("SOUK_DATABASE_URL", "postgres://souk:hunter2@db/souk")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("not supported yet"), "{stderr}");
+    let serve = |url: &str| {
+        let out = registry()
+            .args(["serve", "--data-dir"])
+            .arg(dir.path())
+            .env("SOUK_DATABASE_URL", url)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let stderr = serve("mysql://souk:hunter2@db/souk");
+    assert!(
+        stderr.contains("`mysql` databases are not supported"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    let stderr = serve("postgres://souk:hunter2@127.0.0.1:1/souk");
+    assert!(stderr.contains("connecting to PostgreSQL"), "{stderr}");
+    assert!(stderr.contains("Connection refused"), "{stderr}");
     assert!(!stderr.contains("hunter2"), "{stderr}");
 }
+
+crate::databases::on_both_databases!(migrate_applies_the_migrations_once);

@@ -4,7 +4,7 @@
 use crate::helpers::{assert_error, ADMIN};
 use reqwest::StatusCode;
 use secrecy::SecretString;
-use souk_registry::{Application, Config};
+use souk_registry::Application;
 use std::path::Path;
 
 /// How many version folders (`<ns>/<name>/<version>/souk.yaml`) `examples/` has.
@@ -33,7 +33,7 @@ fn example_versions() -> usize {
 }
 
 async fn start(dir: &Path) -> (u16, tokio::sync::oneshot::Sender<()>) {
-    let mut config = Config::for_data_dir(dir);
+    let mut config = crate::helpers::config_for(dir);
     config.admin_token = Some(SecretString::from(ADMIN));
     config.demo = true;
     let app = Application::build(config)
@@ -54,7 +54,6 @@ async fn get(port: u16, path: &str) -> (StatusCode, serde_json::Value) {
     crate::helpers::json(res).await
 }
 
-#[tokio::test]
 async fn the_demo_catalog_is_published_on_first_start_only() {
     let expected = example_versions();
     let dir = tempfile::tempdir().unwrap();
@@ -89,3 +88,5 @@ async fn the_demo_catalog_is_published_on_first_start_only() {
         "template_not_found",
     );
 }
+
+crate::databases::on_both_databases!(the_demo_catalog_is_published_on_first_start_only,);

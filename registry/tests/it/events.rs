@@ -31,7 +31,6 @@ fn poll(app: &TestApp, query: &str) -> tokio::task::JoinHandle<(Value, Instant)>
     })
 }
 
-#[tokio::test]
 async fn a_long_poll_returns_within_a_second_of_a_publish() {
     let app = TestApp::spawn().await;
     app.published(&Fixture::new("acme/app", "1.0.0")).await;
@@ -59,7 +58,6 @@ async fn a_long_poll_returns_within_a_second_of_a_publish() {
     insta::assert_json_snapshot!("event", events[0], {".at" => "[time]", ".digest" => "[digest]"});
 }
 
-#[tokio::test]
 async fn a_long_poll_with_nothing_new_times_out_with_the_head_as_cursor() {
     let app = TestApp::spawn().await;
     app.published(&Fixture::new("acme/app", "1.0.0")).await;
@@ -81,7 +79,6 @@ async fn a_long_poll_with_nothing_new_times_out_with_the_head_as_cursor() {
     assert_eq!(body["cursor"], 1);
 }
 
-#[tokio::test]
 async fn a_filtered_poll_skips_other_templates_and_moves_its_cursor_past_them() {
     let app = TestApp::spawn().await;
     let waiting = poll(&app, "since=0&wait=10&templates=acme/a,acme/c");
@@ -114,7 +111,6 @@ async fn a_filtered_poll_skips_other_templates_and_moves_its_cursor_past_them() 
     assert_eq!(all["cursor"], 2);
 }
 
-#[tokio::test]
 async fn bad_feed_queries_are_400() {
     let app = TestApp::spawn().await;
     for bad in [
@@ -133,3 +129,10 @@ async fn bad_feed_queries_are_400() {
     let (status, _) = app.get_json("/api/v1/events?wait=0").await;
     assert_eq!(status, StatusCode::OK);
 }
+
+crate::databases::on_both_databases!(
+    a_long_poll_returns_within_a_second_of_a_publish,
+    a_long_poll_with_nothing_new_times_out_with_the_head_as_cursor,
+    a_filtered_poll_skips_other_templates_and_moves_its_cursor_past_them,
+    bad_feed_queries_are_400,
+);

@@ -31,7 +31,6 @@ async fn fleet(app: &TestApp, token: &str) -> (StatusCode, Value) {
     json(res).await
 }
 
-#[tokio::test]
 async fn the_latest_report_of_each_agent_is_counted_per_version_and_state() {
     let app = TestApp::spawn().await;
     app.published(&Fixture::new("acme/fleet", "1.0.0")).await;
@@ -119,7 +118,6 @@ async fn the_latest_report_of_each_agent_is_counted_per_version_and_state() {
     );
 }
 
-#[tokio::test]
 async fn the_market_shows_installs_and_the_fleet_as_counts() {
     let app = TestApp::spawn().await;
     app.published(&Fixture::new("acme/fleet", "1.0.0")).await;
@@ -163,3 +161,8 @@ async fn the_market_shows_installs_and_the_fleet_as_counts() {
     let home = app.get("/").await.text().await.unwrap();
     assert!(!home.contains("Most installed"), "counts went back to zero");
 }
+
+crate::databases::on_both_databases!(
+    the_latest_report_of_each_agent_is_counted_per_version_and_state,
+    the_market_shows_installs_and_the_fleet_as_counts,
+);

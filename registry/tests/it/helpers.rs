@@ -27,6 +27,14 @@ pub struct TestApp {
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
 
+/// The configuration of a registry on `data_dir`, on the running test's
+/// database (see [`crate::databases`]).
+pub fn config_for(data_dir: &Path) -> Config {
+    let mut config = Config::for_data_dir(data_dir);
+    crate::databases::use_database(&mut config, data_dir);
+    config
+}
+
 impl TestApp {
     /// A registry with a fresh data folder and the admin token [`ADMIN`].
     pub async fn spawn() -> TestApp {
@@ -40,7 +48,7 @@ impl TestApp {
     /// A registry on `data_dir` (kept from an earlier one, say) with the admin
     /// token [`ADMIN`], its configuration changed by `configure`.
     pub async fn spawn_with(data_dir: TempDir, configure: impl FnOnce(&mut Config)) -> TestApp {
-        let mut config = Config::for_data_dir(data_dir.path());
+        let mut config = config_for(data_dir.path());
         config.admin_token = Some(SecretString::from(ADMIN));
         configure(&mut config);
         Self::start(config, data_dir).await

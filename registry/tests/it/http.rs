@@ -4,7 +4,6 @@
 use crate::helpers::{assert_error, Fixture, TestApp};
 use reqwest::StatusCode;
 
-#[tokio::test]
 async fn health_says_ok() {
     let app = TestApp::spawn().await;
     let (status, body) = app.get_json("/api/v1/health").await;
@@ -12,7 +11,6 @@ async fn health_says_ok() {
     assert_eq!(body, serde_json::json!({"status": "ok"}));
 }
 
-#[tokio::test]
 async fn unknown_routes_and_methods_answer_json_errors() {
     let app = TestApp::spawn().await;
     // Outside the API, an unknown path is the market UI's HTML 404 page.
@@ -45,7 +43,6 @@ async fn unknown_routes_and_methods_answer_json_errors() {
     insta::assert_json_snapshot!("not_found", app.get_json("/api/v1/nope").await.1);
 }
 
-#[tokio::test]
 async fn the_template_schema_is_served() {
     let app = TestApp::spawn().await;
     let (status, schema) = app.get_json("/api/v1/schema/template-v1.json").await;
@@ -54,7 +51,6 @@ async fn the_template_schema_is_served() {
     assert!(schema["properties"]["components"].is_object());
 }
 
-#[tokio::test]
 async fn the_openapi_document_covers_every_route() {
     let app = TestApp::spawn().await;
     let (status, doc) = app.get_json("/api/v1/openapi.json").await;
@@ -126,7 +122,6 @@ async fn the_openapi_document_covers_every_route() {
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
 }
 
-#[tokio::test]
 async fn metrics_count_requests_by_route_and_status_and_publishes() {
     let app = TestApp::spawn().await;
     app.get("/api/v1/health").await;
@@ -151,7 +146,6 @@ async fn metrics_count_requests_by_route_and_status_and_publishes() {
     }
 }
 
-#[tokio::test]
 async fn malformed_json_bodies_answer_json_400() {
     let app = TestApp::spawn().await;
     let res = app
@@ -169,3 +163,12 @@ async fn malformed_json_bodies_answer_json_400() {
         "bad_request",
     );
 }
+
+crate::databases::on_both_databases!(
+    health_says_ok,
+    unknown_routes_and_methods_answer_json_errors,
+    the_template_schema_is_served,
+    the_openapi_document_covers_every_route,
+    metrics_count_requests_by_route_and_status_and_publishes,
+    malformed_json_bodies_answer_json_400,
+);

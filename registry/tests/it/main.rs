@@ -1,8 +1,10 @@
 //! The registry over real HTTP: each test starts the real server (`TestApp`) on
-//! a free port with a fresh data folder.
+//! a free port with a fresh data folder, once on SQLite and once on PostgreSQL
+//! (see `databases`).
 
 mod auth;
 mod cli;
+mod databases;
 mod demo;
 mod events;
 mod fleet;

@@ -138,7 +138,6 @@ async fn download(app: &TestApp, template: &str, version: &str) -> (StatusCode, 
     (res.status(), res.bytes().await.unwrap().to_vec())
 }
 
-#[tokio::test]
 async fn publish_download_and_resolve_through_an_oci_registry() {
     let Some(oci) = OciRegistry::start().await else {
         return;
@@ -270,6 +269,9 @@ fn migrate_store(data_dir: &Path, to: &str) -> std::process::Output {
     ] {
         cmd.env_remove(var);
     }
+    if let Some(url) = crate::databases::database_url(data_dir) {
+        cmd.env("SOUK_DATABASE_URL", url);
+    }
     cmd.env("SOUK_LOG", "warn")
         .arg("migrate-store")
         .arg("--data-dir")
@@ -281,7 +283,6 @@ fn migrate_store(data_dir: &Path, to: &str) -> std::process::Output {
         .unwrap()
 }
 
-#[tokio::test]
 async fn migrate_store_moves_a_folder_store_into_the_oci_registry() {
     let Some(oci) = OciRegistry::start().await else {
         return;
@@ -356,3 +357,8 @@ async fn migrate_store_moves_a_folder_store_into_the_oci_registry() {
     let m = oci.get_json("/v2/moved/acme/moved/manifests/2.1.0").await;
     assert_eq!(m["layers"][0]["digest"], Digest::of(&next.tgz()).as_str());
 }
+
+crate::databases::on_both_databases!(
+    publish_download_and_resolve_through_an_oci_registry,
+    migrate_store_moves_a_folder_store_into_the_oci_registry,
+);

@@ -7,7 +7,6 @@ use serde_json::Value;
 use souk_schema::Digest;
 use tar::EntryType;
 
-#[tokio::test]
 async fn a_publish_answers_the_version_and_serves_it_back() {
     let app = TestApp::spawn().await;
     let f = Fixture::new("acme/smart-warehouse", "1.2.0")
@@ -109,7 +108,6 @@ async fn a_publish_answers_the_version_and_serves_it_back() {
     assert_eq!(feed["events"][0]["digest"], digest.as_str());
 }
 
-#[tokio::test]
 async fn a_version_is_published_once_whatever_the_bytes() {
     let app = TestApp::spawn().await;
     let first = Fixture::new("acme/app", "1.0.0");
@@ -135,7 +133,6 @@ async fn a_version_is_published_once_whatever_the_bytes() {
     assert_eq!(app.events(0).await["events"].as_array().unwrap().len(), 1);
 }
 
-#[tokio::test]
 async fn an_invalid_manifest_is_422_with_one_detail_per_problem() {
     let app = TestApp::spawn().await;
     let mut files = Fixture::new("acme/app", "1.0.0").files();
@@ -165,7 +162,6 @@ async fn an_invalid_manifest_is_422_with_one_detail_per_problem() {
     assert_nothing_stored(&app).await;
 }
 
-#[tokio::test]
 async fn an_unknown_category_is_422_naming_the_known_ones() {
     let app = TestApp::spawn().await;
     let got = app
@@ -199,7 +195,6 @@ async fn assert_nothing_stored(app: &TestApp) {
     assert_eq!(found["total"], 0);
 }
 
-#[tokio::test]
 async fn unsafe_and_oversized_packages_are_refused_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     let manifest = Fixture::new("acme/app", "1.0.0").yaml().into_bytes();
@@ -267,7 +262,6 @@ async fn unsafe_and_oversized_packages_are_refused_and_nothing_is_stored() {
     }
 }
 
-#[tokio::test]
 async fn only_gzip_bodies_are_accepted() {
     let app = TestApp::spawn().await;
     let tgz = Fixture::new("acme/app", "1.0.0").tgz();
@@ -290,7 +284,6 @@ async fn only_gzip_bodies_are_accepted() {
     assert_eq!(got.0, StatusCode::CREATED, "{}", got.1);
 }
 
-#[tokio::test]
 async fn a_corrupted_blob_is_a_500_and_is_never_served() {
     let app = TestApp::spawn().await;
     app.published(&Fixture::new("acme/app", "1.0.0").icon())
@@ -313,7 +306,6 @@ async fn a_corrupted_blob_is_a_500_and_is_never_served() {
     }
 }
 
-#[tokio::test]
 async fn a_streamed_body_is_cut_off_at_the_limit() {
     let app = TestApp::spawn().await;
     // No Content-Length: the registry counts the bytes as they come.
@@ -334,3 +326,14 @@ async fn a_streamed_body_is_cut_off_at_the_limit() {
     assert_error(&got, StatusCode::PAYLOAD_TOO_LARGE, "package_too_large");
     assert_nothing_stored(&app).await;
 }
+
+crate::databases::on_both_databases!(
+    a_publish_answers_the_version_and_serves_it_back,
+    a_version_is_published_once_whatever_the_bytes,
+    an_invalid_manifest_is_422_with_one_detail_per_problem,
+    an_unknown_category_is_422_naming_the_known_ones,
+    unsafe_and_oversized_packages_are_refused_and_nothing_is_stored,
+    only_gzip_bodies_are_accepted,
+    a_corrupted_blob_is_a_500_and_is_never_served,
+    a_streamed_body_is_cut_off_at_the_limit,
+);

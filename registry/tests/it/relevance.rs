@@ -217,14 +217,12 @@ async fn run_table(app: &TestApp, backend: &str) {
     );
 }
 
-#[tokio::test]
 async fn relevance_table_embedded() {
     let app = market(SearchConfig::default()).await;
     run_table(&app, "embedded").await;
 }
 
 /// Jieba's words instead of bigrams: measured, not required (see `tokenize`).
-#[tokio::test]
 async fn relevance_table_embedded_jieba() {
     let app = market(SearchConfig::Embedded {
         cjk: CjkMode::Jieba,
@@ -233,7 +231,6 @@ async fn relevance_table_embedded_jieba() {
     table(&app, "embedded, jieba").await;
 }
 
-#[tokio::test]
 async fn relevance_table_meilisearch() {
     let Some(config) = meilisearch() else {
         eprintln!(
@@ -248,7 +245,6 @@ async fn relevance_table_meilisearch() {
     assert_eq!(status["backend"], "meilisearch");
 }
 
-#[tokio::test]
 async fn sort_facets_and_suggest_answer_alike_on_both_backends() {
     let mut backends = vec![("embedded", SearchConfig::default())];
     backends.extend(meilisearch().map(|c| ("meilisearch", c)));
@@ -299,7 +295,6 @@ async fn sort_facets_and_suggest_answer_alike_on_both_backends() {
     assert_eq!(answers.len(), 1, "the backends disagree: {answers:?}");
 }
 
-#[tokio::test]
 async fn installs_break_ties_and_bad_sorts_are_refused() {
     let app = TestApp::spawn().await;
     for name in ["twin/alpha-metrics", "twin/beta-metrics"] {
@@ -348,3 +343,11 @@ async fn installs_break_ties_and_bad_sorts_are_refused() {
     assert_eq!(body["state"], "ready");
     assert_eq!(body["pending_events"], 0);
 }
+
+crate::databases::on_both_databases!(
+    relevance_table_embedded,
+    relevance_table_embedded_jieba,
+    relevance_table_meilisearch,
+    sort_facets_and_suggest_answer_alike_on_both_backends,
+    installs_break_ties_and_bad_sorts_are_refused,
+);

@@ -36,7 +36,6 @@ async fn check(app: &TestApp, query: &str, want: Option<(&str, &[&str])>) {
     }
 }
 
-#[tokio::test]
 async fn resolution_follows_requirements_prereleases_upgrade_paths_and_yanks() {
     let (app, published) = catalog().await;
     check(&app, "req=^1", Some(("1.1.0", &["1.1.0"]))).await;
@@ -83,7 +82,6 @@ async fn resolution_follows_requirements_prereleases_upgrade_paths_and_yanks() {
     check(&app, "req=^1", Some(("1.1.0", &["1.1.0"]))).await;
 }
 
-#[tokio::test]
 async fn bad_requirements_versions_and_templates_are_told_apart() {
     let (app, _) = catalog().await;
     assert_error(
@@ -113,7 +111,6 @@ async fn bad_requirements_versions_and_templates_are_told_apart() {
     );
 }
 
-#[tokio::test]
 async fn the_template_shows_its_latest_stable_version_and_every_version_newest_first() {
     let (app, _) = catalog().await;
     let (status, t) = app.get_json(&format!("/api/v1/templates/{T}")).await;
@@ -167,7 +164,6 @@ async fn the_template_shows_its_latest_stable_version_and_every_version_newest_f
     );
 }
 
-#[tokio::test]
 async fn yanking_emits_events_only_when_the_flag_changes() {
     let (app, _) = catalog().await;
     let head = app.events(0).await["cursor"].as_i64().unwrap();
@@ -209,3 +205,10 @@ async fn yanking_emits_events_only_when_the_flag_changes() {
         "version_not_found",
     );
 }
+
+crate::databases::on_both_databases!(
+    resolution_follows_requirements_prereleases_upgrade_paths_and_yanks,
+    bad_requirements_versions_and_templates_are_told_apart,
+    the_template_shows_its_latest_stable_version_and_every_version_newest_first,
+    yanking_emits_events_only_when_the_flag_changes,
+);

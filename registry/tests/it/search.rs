@@ -49,7 +49,6 @@ async fn market() -> TestApp {
     app
 }
 
-#[tokio::test]
 async fn browsing_lists_the_most_recently_updated_first_with_paging_and_facets() {
     let app = market().await;
     let all = search(&app, "").await;
@@ -106,7 +105,6 @@ async fn browsing_lists_the_most_recently_updated_first_with_paging_and_facets()
     }
 }
 
-#[tokio::test]
 async fn search_ranks_names_first_and_filters_by_category_and_tag() {
     let app = market().await;
     let found = search(&app, "q=warehouse").await;
@@ -137,7 +135,6 @@ async fn search_ranks_names_first_and_filters_by_category_and_tag() {
     assert_eq!(search(&app, "q=nothing-matches-this").await["total"], 0);
 }
 
-#[tokio::test]
 async fn chinese_queries_find_chinese_titles() {
     let app = market().await;
     let q = |s: &str| format!("q={}", url_escape(s));
@@ -165,7 +162,6 @@ fn url_escape(s: &str) -> String {
         .collect()
 }
 
-#[tokio::test]
 async fn categories_count_templates_with_a_live_version_and_yanked_templates_rank_last() {
     let app = market().await;
     let count = |cats: &Value, slug: &str| {
@@ -208,7 +204,6 @@ async fn categories_count_templates_with_a_live_version_and_yanked_templates_ran
     );
 }
 
-#[tokio::test]
 async fn the_index_is_rebuilt_from_the_database_at_start() {
     let app = market().await;
     app.yank("huayun/mes", "1.0.0", true).await;
@@ -223,3 +218,11 @@ async fn the_index_is_rebuilt_from_the_database_at_start() {
     assert_eq!(after["items"][2]["yanked"], true);
     assert_eq!(search(&app, "").await["total"], 4);
 }
+
+crate::databases::on_both_databases!(
+    browsing_lists_the_most_recently_updated_first_with_paging_and_facets,
+    search_ranks_names_first_and_filters_by_category_and_tag,
+    chinese_queries_find_chinese_titles,
+    categories_count_templates_with_a_live_version_and_yanked_templates_rank_last,
+    the_index_is_rebuilt_from_the_database_at_start,
+);
