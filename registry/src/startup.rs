@@ -12,7 +12,7 @@ use crate::auth;
 use crate::config::{Config, DatabaseConfig, SearchConfig, StoreConfig};
 use crate::db::{CategoryRow, Db};
 use crate::domain::cache::TemplateCache;
-use crate::domain::index;
+use crate::domain::{index, replicas};
 use crate::error::{Error, Result};
 use crate::events::EventBus;
 use crate::metrics::{self, Metrics};
@@ -174,8 +174,8 @@ pub struct Application {
     server: Server,
     state: web::Data<AppState>,
     generated_admin_token: Option<SecretString>,
-    /// Feeds Meilisearch from the outbox (none for the embedded index).
-    feeder: Option<tokio::task::JoinHandle<()>>,
+    /// Background work: the Meilisearch feeder, the follower of other replicas.
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -193,10 +193,19 @@ impl Application {
             .local_addr()
             .map_err(|e| Error::internal("reading the bound address", e))?;
         let state = web::Data::new(state);
-        let feeder = state
-            .search
-            .follows_outbox()
-            .then(|| tokio::spawn(index::follow_outbox(state.clone().into_inner())));
+        let mut tasks = Vec::new();
+        if state.search.follows_outbox() {
+            tasks.push(tokio::spawn(index::follow_outbox(
+                state.clone().into_inner(),
+            )));
+        }
+        // On PostgreSQL other replicas may commit too: follow them.
+        if let Some(notices) = state.db.listen() {
+            tasks.push(tokio::spawn(replicas::follow(
+                state.clone().into_inner(),
+                notices,
+            )));
+        }
         let data = state.clone();
         let server = HttpServer::new(move || {
             App::new()
@@ -215,7 +224,7 @@ impl Application {
             server,
             state,
             generated_admin_token,
-            feeder,
+            tasks,
         })
     }
 
@@ -260,9 +269,10 @@ impl Application {
             }
         };
         // The feeder keeps its place in the database: stopping it mid-batch
-        // only means that batch is sent again at the next start.
-        if let Some(feeder) = self.feeder {
-            feeder.abort();
+        // only means that batch is sent again at the next start. The
+        // follower's listening thread ends with its receiver.
+        for task in self.tasks {
+            task.abort();
         }
         result
     }

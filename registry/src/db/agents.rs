@@ -1,10 +1,12 @@
 //! Agents' reports: the latest per agent replaces the one before, whole.
 
 use super::connection::write_transaction;
+use super::notify::{notify, reports_payload, REPORTS_CHANNEL};
 use super::schema::{agent_releases, agent_reports};
 use super::{now, on, Db};
 use crate::error::Error;
 use diesel::prelude::*;
+use std::collections::BTreeSet;
 
 /// One release of a report, as stored.
 #[derive(Debug, Clone, PartialEq, Insertable)]
@@ -39,7 +41,7 @@ impl Db {
     ) -> Result<Vec<String>, Error> {
         self.run("storing an agent report", move |conn| {
             write_transaction(conn, |conn| {
-                on!(conn, |conn| {
+                let before = on!(conn, |conn| {
                     let before: Vec<String> = agent_releases::table
                         .filter(agent_releases::agent_id.eq(&agent_id))
                         .select(agent_releases::template)
@@ -68,8 +70,14 @@ impl Db {
                     diesel::insert_into(agent_releases::table)
                         .values(&releases)
                         .execute(conn)?;
-                    Ok(before)
-                })
+                    Ok::<_, diesel::result::Error>(before)
+                })?;
+                let named: BTreeSet<&String> = before
+                    .iter()
+                    .chain(releases.iter().map(|r| &r.template))
+                    .collect();
+                notify(conn, REPORTS_CHANNEL, &reports_payload(named))?;
+                Ok(before)
             })
         })
         .await

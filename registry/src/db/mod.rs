@@ -13,6 +13,7 @@ pub mod categories;
 mod connection;
 pub mod events;
 pub mod models;
+pub mod notify;
 mod schema;
 pub mod search;
 pub mod templates;
@@ -20,6 +21,7 @@ pub mod tokens;
 
 use crate::error::Error;
 use connection::{on, Conn, ConnPool};
+use secrecy::SecretString;
 use std::path::Path;
 
 pub use connection::{POSTGRES_POOL_SIZE, SQLITE_POOL_SIZE};
@@ -29,6 +31,8 @@ pub use models::*;
 #[derive(Clone)]
 pub struct Db {
     pool: ConnPool,
+    /// PostgreSQL's URL, for the sessions kept out of the pool (see [`notify`]).
+    pg_url: Option<SecretString>,
 }
 
 impl std::fmt::Debug for Db {
@@ -58,7 +62,7 @@ impl Db {
         let pool = connection::sqlite(path, pool_size).map_err(|e| {
             Error::internal(format!("opening the database `{}`", path.display()), e)
         })?;
-        Ok(Db { pool })
+        Ok(Db { pool, pg_url: None })
     }
 
     /// Connect to a PostgreSQL database with a pool of `pool_size`
@@ -66,7 +70,10 @@ impl Db {
     pub fn open_postgres(url: &str, pool_size: u32) -> Result<Db, Error> {
         let pool = connection::postgres(url, pool_size)
             .map_err(|e| Error::internal("connecting to PostgreSQL", e))?;
-        Ok(Db { pool })
+        Ok(Db {
+            pool,
+            pg_url: Some(SecretString::from(url)),
+        })
     }
 
     /// `sqlite` or `postgres`.

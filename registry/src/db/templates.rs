@@ -2,6 +2,7 @@
 
 use super::connection::{write_transaction, Conn};
 use super::models::*;
+use super::notify::{notify, EVENTS_CHANNEL};
 use super::schema::{events, templates, versions};
 use super::{now, on, Db};
 use crate::error::Error;
@@ -39,7 +40,7 @@ fn insert_event(
     version: &str,
     digest: &str,
 ) -> QueryResult<i64> {
-    on!(conn, |c| diesel::insert_into(events::table)
+    let id: i64 = on!(conn, |c| diesel::insert_into(events::table)
         .values((
             events::kind.eq(kind),
             events::template_id.eq(template.id),
@@ -49,7 +50,9 @@ fn insert_event(
             events::created_at.eq(now()),
         ))
         .returning(events::id)
-        .get_result(c))
+        .get_result(c))?;
+    notify(conn, EVENTS_CHANNEL, &id.to_string())?;
+    Ok(id)
 }
 
 /// The publish transaction: template (upsert), version with its search fields,

@@ -8,6 +8,7 @@
 //! failure it retries with backoff and shows the error in [`status`].
 
 use super::latest;
+use crate::db::notify::Leadership;
 use crate::db::{utc, TemplateWithVersions};
 use crate::error::Result;
 use crate::search::Document;
@@ -25,8 +26,11 @@ const OUTBOX_BATCH: i64 = 500;
 /// The first and the longest wait before retrying a failed batch.
 const RETRY_MIN: Duration = Duration::from_millis(500);
 const RETRY_MAX: Duration = Duration::from_secs(30);
-/// A caught-up feeder looks at the outbox at least this often, even unwoken.
+/// A caught-up feeder looks at the outbox at least this often, even unwoken;
+/// a standing-by replica tries to take over as often.
 const IDLE_POLL: Duration = Duration::from_secs(10);
+/// The advisory lock of the one replica that feeds Meilisearch.
+pub const FEEDER_LOCK: i64 = 0x736f_756d;
 
 /// How far the index has got; kept in [`AppState`] and shown by [`status`].
 #[derive(Debug, Default)]
@@ -236,13 +240,40 @@ async fn feed_once(state: &AppState) -> Result<bool> {
 /// Feed Meilisearch from the event outbox until the server stops: settings
 /// first, a full build when the index has no cursor yet, then batch after
 /// batch, woken by each commit. Failures are retried with backoff.
+///
+/// Of several replicas on one database, one feeds at a time: the one that
+/// holds [`FEEDER_LOCK`] (see [`crate::db::notify`]). The others stand by,
+/// show the leader's progress, and take over when its session ends.
 pub async fn follow_outbox(state: Arc<AppState>) {
     let mut wake = state.events.subscribe();
     let mut configured = false;
     let mut wait = RETRY_MIN;
+    let mut lead: Option<Leadership> = None;
     loop {
         if wake.borrow_and_update().closing {
             return;
+        }
+        lead = match lead.take() {
+            Some(held) => held.still_held().await,
+            None => match state.db.try_lead(FEEDER_LOCK).await {
+                Ok(Some(won)) => {
+                    tracing::info!("this replica feeds the search index");
+                    Some(won)
+                }
+                Ok(None) => None,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not ask which replica feeds the search index");
+                    None
+                }
+            },
+        };
+        if lead.is_none() {
+            stand_by(&state).await;
+            tokio::select! {
+                changed = wake.changed() => if changed.is_err() { return },
+                () = tokio::time::sleep(IDLE_POLL) => {}
+            }
+            continue;
         }
         let step = async {
             if !configured {
@@ -271,6 +302,16 @@ pub async fn follow_outbox(state: Arc<AppState>) {
                 wait = (wait * 2).min(RETRY_MAX);
             }
         }
+    }
+}
+
+/// While another replica feeds the index: show how far it has got.
+async fn stand_by(state: &AppState) {
+    let uid = state.search.index_uid().to_string();
+    if let Ok(Some(cursor)) = state.db.search_cursor(uid).await {
+        let mut p = progress(state);
+        p.indexed = cursor;
+        p.indexing = false;
     }
 }
 

@@ -8,6 +8,7 @@ pub mod fleet;
 pub mod index;
 pub mod move_store;
 pub mod publish;
+pub mod replicas;
 pub mod resolve;
 pub mod templates;
 pub mod tokens;

@@ -75,6 +75,14 @@ impl TestApp {
         }
     }
 
+    /// A second registry process on the same database and package store: a
+    /// replica (PostgreSQL only; its own `data_dir` stays empty).
+    pub async fn replica(&self) -> TestApp {
+        let mut config = config_for(self.data_dir.path());
+        config.admin_token = Some(SecretString::from(ADMIN));
+        Self::start(config, tempfile::tempdir().expect("a temporary folder")).await
+    }
+
     /// Stop this registry gracefully and start a new one on the same data folder.
     pub async fn restart(mut self) -> TestApp {
         self.stop().await;

@@ -13,5 +13,6 @@ mod http;
 mod oci;
 mod publish;
 mod relevance;
+mod replicas;
 mod resolve;
 mod search;
