@@ -1,6 +1,7 @@
 //! Durable publishes per second: a real `souk-registry` (embedded defaults,
-//! SQLite with `synchronous=FULL`) receives N distinct packages from C
-//! concurrent clients; every 201 means the version is on disk whole.
+//! SQLite with `synchronous=FULL`; or PostgreSQL when `SOUK_DATABASE_URL`
+//! names an empty database) receives N distinct packages from C concurrent
+//! clients; every 201 means the version is on disk whole.
 //!
 //! Usage: `publish-bench [N] [C]` (default 1000 and 8). Run it in release mode
 //! with the registry built in release mode too (see bench/README.md).
@@ -17,7 +18,11 @@ async fn main() {
         .next()
         .map_or(1000, |a| a.parse().expect("N is a number"));
     let c: usize = args.next().map_or(8, |a| a.parse().expect("C is a number"));
-    let registry = Registry::start();
+    let _packages = tempfile::tempdir().expect("a temporary folder");
+    let registry = match std::env::var("SOUK_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Registry::start_on_postgres(&url, _packages.path()),
+        _ => Registry::start(),
+    };
     let api = registry.api();
     let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
         (0..n)

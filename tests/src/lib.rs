@@ -48,6 +48,8 @@ pub struct Registry {
     pub log: Arc<Mutex<String>>,
     _tmp: Option<tempfile::TempDir>,
     extra_args: Vec<String>,
+    /// `SOUK_DATABASE_URL`; `None`: SQLite in the data dir.
+    database_url: Option<String>,
 }
 
 impl Registry {
@@ -66,13 +68,35 @@ impl Registry {
             log: Arc::default(),
             _tmp: Some(tmp),
             extra_args: args.iter().map(|s| s.to_string()).collect(),
+            database_url: None,
+        };
+        r.spawn();
+        r
+    }
+
+    /// Start a registry on the PostgreSQL database `url` with its packages in
+    /// `data_dir`: a replica of any other registry started on the same two.
+    pub fn start_on_postgres(url: &str, data_dir: &Path) -> Registry {
+        let mut r = Registry {
+            child: None,
+            url: String::new(),
+            data_dir: data_dir.to_path_buf(),
+            log: Arc::default(),
+            _tmp: None,
+            extra_args: Vec::new(),
+            database_url: Some(url.to_string()),
         };
         r.spawn();
         r
     }
 
     fn spawn(&mut self) {
-        let mut child = Command::new(bin("souk-registry"))
+        let mut cmd = Command::new(bin("souk-registry"));
+        cmd.env_remove("SOUK_DATABASE_URL");
+        if let Some(url) = &self.database_url {
+            cmd.env("SOUK_DATABASE_URL", url);
+        }
+        let mut child = cmd
             .arg("serve")
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(&self.data_dir)
@@ -80,7 +104,6 @@ impl Registry {
             .env("SOUK_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("SOUK_LOG", "info")
             .env_remove("SOUK_CONFIG")
-            .env_remove("SOUK_DATABASE_URL")
             .env_remove("SOUK_STORE")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
