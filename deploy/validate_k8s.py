@@ -120,10 +120,20 @@ def check_deployment(doc, where, objects, refs, services_pods):
     if pod.get("serviceAccountName"):
         refs.append(("ServiceAccount", pod["serviceAccountName"], where))
     sc = pod.get("securityContext") or {}
-    if sc.get("runAsNonRoot") is not True:
+    docker_socket = any(
+        (v.get("hostPath") or {}).get("path") == "/var/run/docker.sock" for v in pod.get("volumes") or []
+    )
+    if docker_socket:
+        # The agent drives the node's Docker Engine: root there whatever the
+        # pod's user, so the pod says so rather than pretending otherwise.
+        if sc.get("runAsUser") != 0 or pod.get("automountServiceAccountToken") is not False:
+            problem(where, "a pod with the Docker socket runs as root (runAsUser: 0) and mounts no service account token")
+        if not pod.get("nodeSelector"):
+            problem(where, "a pod with the Docker socket must select the nodes that run Docker Engine")
+    elif sc.get("runAsNonRoot") is not True:
         problem(where, "the pod must set securityContext.runAsNonRoot: true")
     if spec.get("replicas", 1) != 1 or (spec.get("strategy") or {}).get("type") != "Recreate":
-        problem(where, "one replica with strategy Recreate: its state is on a ReadWriteOnce volume")
+        problem(where, "one replica with strategy Recreate: its state is on a single volume")
     services_pods.append((labels, pod_ports))
 
 

@@ -16,10 +16,13 @@ use tracing_subscriber::EnvFilter;
 /// resolve and install them.
 ///
 /// Configuration comes from flags, then the environment (`SOUK_LISTEN`,
-/// `SOUK_DATA_DIR`, `SOUK_DATABASE_URL`, `SOUK_STORE`, `SOUK_ADMIN_TOKEN`,
-/// `SOUK_LOG`, `SOUK_CONFIG`, `SOUK_SEARCH_URL`, `SOUK_SEARCH_KEY`,
-/// `SOUK_SEARCH_INDEX`), then a TOML file, then defaults. `SOUK_STORE` is a
-/// folder, `oci://HOST[:PORT]/PREFIX` or `oci+http://…`; an OCI registry's
+/// `SOUK_DATA_DIR`, `SOUK_DATABASE_URL`, `SOUK_DATABASE_POOL_SIZE`,
+/// `SOUK_STORE`, `SOUK_ADMIN_TOKEN`, `SOUK_LOG`, `SOUK_CONFIG`,
+/// `SOUK_SEARCH_URL`, `SOUK_SEARCH_KEY`, `SOUK_SEARCH_INDEX`), then a TOML
+/// file, then defaults. `SOUK_DATABASE_URL` is `sqlite://PATH` (the default:
+/// `souk.db` in the data dir) or `postgres://USER:PASSWORD@HOST/DB`, which
+/// several replicas may share. `SOUK_STORE` is a folder,
+/// `oci://HOST[:PORT]/PREFIX` or `oci+http://…`; an OCI registry's
 /// credentials come from `SOUK_STORE_USERNAME` and `SOUK_STORE_PASSWORD`.
 #[derive(Debug, Parser)]
 #[command(name = "souk-registry", version)]

@@ -76,10 +76,11 @@ pub fn volume_name(release: &str, component: &str, volume: &str) -> String {
 }
 
 impl DockerRuntime {
-    /// Connect to the engine `DOCKER_HOST` names (the local socket by default);
-    /// config files go under `files_dir`, which must be absolute.
+    /// Connect to the engine `DOCKER_HOST` names (`unix://…` or `tcp://…`;
+    /// the local socket by default); config files go under `files_dir`, which
+    /// must be absolute.
     pub fn connect(files_dir: PathBuf) -> Result<Self> {
-        let docker = Docker::connect_with_local_defaults().map_err(err("connect to Docker"))?;
+        let docker = Docker::connect_with_defaults().map_err(err("connect to Docker"))?;
         Ok(DockerRuntime { docker, files_dir })
     }
 
