@@ -142,9 +142,7 @@ fn connect(config: &Config) -> Result<Db> {
 async fn open_db(config: &Config) -> Result<Db> {
     let db = connect(config)?;
     let ran = db.migrate().await?;
-    if ran > 0 {
-        tracing::info!(migrations = ran, "database migrated");
-    }
+    tracing::info!(database = db.backend(), migrations = ran, "database open");
     Ok(db)
 }
 

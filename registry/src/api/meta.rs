@@ -34,7 +34,7 @@ pub async fn health(state: Data<AppState>) -> Result<Json<Health>> {
     responses((status = 200, body = index::SearchStatus))
 )]
 pub async fn search_status(state: Data<AppState>) -> Json<index::SearchStatus> {
-    Json(index::status(&state))
+    Json(index::status(&state).await)
 }
 
 /// The JSON Schema of `souk.yaml` (format v1), for editors.

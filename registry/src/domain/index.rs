@@ -41,6 +41,8 @@ pub struct Progress {
     indexing: bool,
     /// Why the last attempt failed, until one succeeds.
     error: Option<String>,
+    /// This replica feeds the index (Meilisearch: one replica at a time).
+    leading: bool,
     last_success: Option<DateTime<Utc>>,
 }
 
@@ -242,8 +244,9 @@ async fn feed_once(state: &AppState) -> Result<bool> {
 /// batch, woken by each commit. Failures are retried with backoff.
 ///
 /// Of several replicas on one database, one feeds at a time: the one that
-/// holds [`FEEDER_LOCK`] (see [`crate::db::notify`]). The others stand by,
-/// show the leader's progress, and take over when its session ends.
+/// holds [`FEEDER_LOCK`] (see [`crate::db::notify`]). The others stand by
+/// ([`status`] shows the leader's progress) and take over when its session
+/// ends.
 pub async fn follow_outbox(state: Arc<AppState>) {
     let mut wake = state.events.subscribe();
     let mut configured = false;
@@ -267,8 +270,8 @@ pub async fn follow_outbox(state: Arc<AppState>) {
                 }
             },
         };
+        progress(&state).leading = lead.is_some();
         if lead.is_none() {
-            stand_by(&state).await;
             tokio::select! {
                 changed = wake.changed() => if changed.is_err() { return },
                 () = tokio::time::sleep(IDLE_POLL) => {}
@@ -305,18 +308,16 @@ pub async fn follow_outbox(state: Arc<AppState>) {
     }
 }
 
-/// While another replica feeds the index: show how far it has got.
-async fn stand_by(state: &AppState) {
-    let uid = state.search.index_uid().to_string();
-    if let Ok(Some(cursor)) = state.db.search_cursor(uid).await {
-        let mut p = progress(state);
-        p.indexed = cursor;
-        p.indexing = false;
+/// How far the search index has got. A replica that stands by while another
+/// feeds Meilisearch reads the leader's progress from the database.
+pub async fn status(state: &AppState) -> SearchStatus {
+    let standing_by = state.search.follows_outbox() && !progress(state).leading;
+    if standing_by {
+        let uid = state.search.index_uid().to_string();
+        if let Ok(Some(cursor)) = state.db.search_cursor(uid).await {
+            progress(state).indexed = cursor;
+        }
     }
-}
-
-/// How far the search index has got.
-pub fn status(state: &AppState) -> SearchStatus {
     let head = state.events.subscribe().borrow().head;
     let p = progress(state);
     // The embedded index is refreshed before a publish answers: never behind.

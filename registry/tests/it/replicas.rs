@@ -244,13 +244,13 @@ async fn one_replica_at_a_time_feeds_the_outbox() {
             Arc::new(state)
         }
     };
-    let (a, b) = (open("a").await, open("b").await);
-    let feeder_a = tokio::spawn(index::follow_outbox(a.clone()));
-    // Let A win the lead before B asks.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let feeder_b = tokio::spawn(index::follow_outbox(b.clone()));
+    let replicas = [open("a").await, open("b").await];
+    let mut feeders: Vec<_> = replicas
+        .iter()
+        .map(|r| Some(tokio::spawn(index::follow_outbox(r.clone()))))
+        .collect();
     for i in 0..20 {
-        let (state, other) = if i % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        let (state, other) = (&replicas[i % 2], &replicas[(i + 1) % 2]);
         commit(state, &format!("fed-{i}")).await;
         other
             .events
@@ -260,47 +260,56 @@ async fn one_replica_at_a_time_feeds_the_outbox() {
         let sent = sent.lock().unwrap();
         (0..20).all(|i| sent.iter().any(|(_, n)| *n == format!("acme/fed-{i}")))
     };
-    let took = eventually(Duration::from_secs(5), || async { all_sent() }).await;
+    let took = eventually(Duration::from_secs(10), || async { all_sent() }).await;
     assert!(took.is_some(), "{:?}", sent.lock().unwrap());
     let senders: std::collections::BTreeSet<_> = sent.lock().unwrap().iter().map(|s| s.0).collect();
-    assert_eq!(senders, ["a"].into(), "only the leader feeds");
-    let head = a.db.event_head().await.unwrap();
+    assert_eq!(senders.len(), 1, "only the leader feeds: {senders:?}");
+    let leader = usize::from(senders.contains("b"));
+    let standby = 1 - leader;
+    let head = replicas[0].db.event_head().await.unwrap();
     let took = eventually(Duration::from_secs(5), || async {
-        a.db.search_cursor("recording".into()).await.unwrap() == Some(head)
+        replicas[0]
+            .db
+            .search_cursor("recording".into())
+            .await
+            .unwrap()
+            == Some(head)
     })
     .await;
     assert!(took.is_some(), "the cursor did not reach the head");
-    // B, standing by, shows the leader's progress once it looks again.
-    b.events.committed(head);
-    let took = eventually(Duration::from_secs(5), || async {
-        index::status(&b).indexed_event == head
-    })
-    .await;
-    assert!(took.is_some(), "{:?}", index::status(&b));
+    // The standby shows the leader's progress.
+    let status = index::status(&replicas[standby]).await;
+    assert_eq!(status.indexed_event, head, "{status:?}");
+    assert_eq!(status.state, "ready", "{status:?}");
 
-    // The leader stops: B takes over, and feeds from where A stopped.
-    feeder_a.abort();
-    let _ = feeder_a.await;
+    // The leader stops: the standby takes over, and feeds from where the
+    // leader stopped.
+    let stopped = feeders[leader].take().unwrap();
+    stopped.abort();
+    let _ = stopped.await;
     sent.lock().unwrap().clear();
-    commit(&b, "after-failover").await;
+    commit(&replicas[standby], "after-failover").await;
+    let name = ["a", "b"][standby];
     let took = eventually(Duration::from_secs(15), || async {
         sent.lock()
             .unwrap()
             .iter()
-            .any(|(r, n)| *r == "b" && n == "acme/after-failover")
+            .any(|(r, n)| *r == name && n == "acme/after-failover")
     })
     .await;
     assert!(
         took.is_some(),
-        "B did not take over: {:?}",
+        "the standby did not take over: {:?}",
         sent.lock().unwrap()
     );
     assert!(
-        sent.lock().unwrap().iter().all(|(r, _)| *r == "b"),
+        sent.lock().unwrap().iter().all(|(r, _)| *r == name),
         "{:?}",
         sent.lock().unwrap()
     );
-    feeder_b.abort();
+    for feeder in feeders.into_iter().flatten() {
+        feeder.abort();
+    }
 }
 
 macro_rules! on_postgres {
