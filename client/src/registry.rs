@@ -19,6 +19,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use souk_schema::{Problem, TemplateName};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The registry `souk` talks to when neither `--registry` nor `SOUK_REGISTRY` says.
@@ -204,6 +206,11 @@ pub struct RegistryClient {
     base: Url,
     token: Option<SecretString>,
     http: reqwest::Client,
+    /// The highest event id this client has read from the feed, sent with
+    /// every request as `Souk-Seen-Event`: a registry replica that has not
+    /// applied that event yet waits until it has, so what one replica showed
+    /// is never missing on the next one asked. Shared by clones.
+    seen_event: Arc<AtomicI64>,
 }
 
 impl RegistryClient {
@@ -216,7 +223,12 @@ impl RegistryClient {
             .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(|e| Error::Client(root_cause(&e)))?;
-        Ok(RegistryClient { base, token, http })
+        Ok(RegistryClient {
+            base,
+            token,
+            http,
+            seen_event: Arc::default(),
+        })
     }
 
     /// The `--registry` URL.
@@ -402,7 +414,10 @@ impl RegistryClient {
         let request = self
             .request(Method::GET, url.clone())
             .timeout(Duration::from_secs(wait + 30));
-        self.json(Method::GET, url, request).await
+        let reply: Reply<EventsPage> = self.json(Method::GET, url, request).await?;
+        self.seen_event
+            .fetch_max(reply.data.cursor, Ordering::Relaxed);
+        Ok(reply)
     }
 
     /// `POST /agents/{agent_id}/report`: an agent's releases and their state.
@@ -413,10 +428,14 @@ impl RegistryClient {
     }
 
     fn request(&self, method: Method, url: Url) -> RequestBuilder {
-        let request = self
+        let mut request = self
             .http
             .request(method, url)
             .header(ACCEPT, HeaderValue::from_static("application/json"));
+        let seen = self.seen_event.load(Ordering::Relaxed);
+        if seen > 0 {
+            request = request.header("Souk-Seen-Event", seen);
+        }
         match &self.token {
             Some(token) => request.bearer_auth(token.expose_secret()),
             None => request,
@@ -566,6 +585,24 @@ mod tests {
             let url = client(base).template_endpoint(&name, &["versions", &v.to_string()]);
             assert_eq!(url.as_str(), expected, "base {base}");
         }
+    }
+
+    #[test]
+    fn requests_carry_the_highest_event_seen_once_there_is_one() {
+        let c = client("http://127.0.0.1:8080");
+        let seen = |c: &RegistryClient| {
+            let url = c.endpoint(&["health"]);
+            let req = c.request(Method::GET, url).build().unwrap();
+            req.headers()
+                .get("souk-seen-event")
+                .map(|v| v.to_str().unwrap().to_string())
+        };
+        assert_eq!(seen(&c), None);
+        c.seen_event.fetch_max(42, Ordering::Relaxed);
+        let clone = c.clone();
+        clone.seen_event.fetch_max(7, Ordering::Relaxed);
+        assert_eq!(seen(&c).as_deref(), Some("42"));
+        assert_eq!(seen(&clone).as_deref(), Some("42"));
     }
 
     #[test]

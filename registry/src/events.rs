@@ -4,8 +4,28 @@
 //! database when it moves, so the feed has one source of truth and a missed
 //! wake-up can only delay an answer, never lose an event. Shutting down wakes
 //! every waiter so that long polls end at once.
+//!
+//! The bus head is also how far this replica has applied the events (its read
+//! cache and search index follow them before the head moves; see
+//! `domain::replicas`). A client that has seen event `n` through any replica
+//! sends [`SEEN_EVENT_HEADER`]`: n`, and [`wait_for_seen_event`] holds its
+//! request until this replica has caught up with `n`: what it read from one
+//! replica, it never finds missing on another.
 
+use crate::startup::AppState;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web;
+use std::time::Duration;
 use tokio::sync::watch;
+
+/// `Souk-Seen-Event: n`: the highest event id the client has read.
+pub const SEEN_EVENT_HEADER: &str = "souk-seen-event";
+/// The longest a request waits for this replica to catch up; past it, the
+/// request is answered as things stand (a client ahead of the database, say,
+/// after a restore from backup).
+const SEEN_EVENT_WAIT: Duration = Duration::from_secs(2);
 
 /// What waiters watch: the head of the feed, and whether the server is stopping.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -49,4 +69,38 @@ impl EventBus {
     pub fn subscribe(&self) -> watch::Receiver<Signal> {
         self.tx.subscribe()
     }
+
+    /// Wait until the head reaches `id` (or the server stops), at most `limit`;
+    /// whether it did.
+    pub async fn reached(&self, id: i64, limit: Duration) -> bool {
+        let mut rx = self.tx.subscribe();
+        let wait = async {
+            rx.wait_for(|s| s.head >= id || s.closing)
+                .await
+                .is_ok_and(|s| s.head >= id)
+        };
+        tokio::time::timeout(limit, wait).await.unwrap_or(false)
+    }
+}
+
+/// Middleware: hold a request that says it has seen event `n` until this
+/// replica has applied it (see the module's doc).
+pub async fn wait_for_seen_event(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let seen = req
+        .headers()
+        .get(SEEN_EVENT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    if let (Some(seen), Some(state)) = (seen, req.app_data::<web::Data<AppState>>()) {
+        if !state.events.reached(seen, SEEN_EVENT_WAIT).await {
+            tracing::debug!(
+                event.id = seen,
+                "answering before catching up with the event the client has seen"
+            );
+        }
+    }
+    next.call(req).await
 }

@@ -209,6 +209,7 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .wrap(ErrorHandlers::new().default_handler(fallback::json_errors))
+                .wrap(from_fn(crate::events::wait_for_seen_event))
                 .wrap(from_fn(metrics::track))
                 .configure(routes::configure)
         })

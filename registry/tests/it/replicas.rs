@@ -157,6 +157,40 @@ async fn caches_and_search_follow_commits_made_elsewhere() {
     );
 }
 
+async fn a_client_that_has_seen_an_event_finds_it_on_every_replica() {
+    let a = TestApp::spawn().await;
+    let b = a.replica().await;
+    let seen_get = |app: &TestApp, path: &str, seen: i64| {
+        app.client
+            .get(app.url(path))
+            .header("Souk-Seen-Event", seen)
+            .send()
+    };
+    for patch in 0..20 {
+        let version = format!("1.0.{patch}");
+        a.published(&Fixture::new("acme/seen", &version)).await;
+        // The agent reads the event through A, then resolves through B at once.
+        let head = a.events(i64::MAX / 2).await["cursor"].as_i64().unwrap();
+        let res = seen_get(&b, "/api/v1/templates/acme/seen/resolve?req=*", head)
+            .await
+            .unwrap();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["version"], version.as_str(), "round {patch}: {body}");
+    }
+    // A client ahead of the database is answered after a bounded wait.
+    let head = b.events(i64::MAX / 2).await["cursor"].as_i64().unwrap();
+    let started = Instant::now();
+    let res = seen_get(&b, "/api/v1/templates/acme/seen", head + 1000)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+}
+
 /// A stand-in for Meilisearch, which cannot run on these machines: an
 /// embedded index that follows the outbox as Meilisearch does and records
 /// which replica sent which documents.
@@ -329,5 +363,6 @@ on_postgres!(
     concurrent_publishes_of_one_version_give_one_201,
     a_publish_through_one_replica_wakes_long_polls_on_another,
     caches_and_search_follow_commits_made_elsewhere,
+    a_client_that_has_seen_an_event_finds_it_on_every_replica,
     one_replica_at_a_time_feeds_the_outbox,
 );
