@@ -7,7 +7,7 @@
 //!
 //! The bus head is also how far this replica has applied the events (its read
 //! cache and search index follow them before the head moves; see
-//! `domain::replicas`). A client that has seen event `n` through any replica
+//! `domain::follow`). A client that has seen event `n` through any replica
 //! sends [`SEEN_EVENT_HEADER`]`: n`, and [`wait_for_seen_event`] holds its
 //! request until this replica has caught up with `n`: what it read from one
 //! replica, it never finds missing on another.

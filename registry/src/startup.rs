@@ -12,7 +12,7 @@ use crate::auth;
 use crate::config::{Config, DatabaseConfig, SearchConfig, StoreConfig};
 use crate::db::{CategoryRow, Db};
 use crate::domain::cache::TemplateCache;
-use crate::domain::{index, replicas};
+use crate::domain::{follow, index};
 use crate::error::{Error, Result};
 use crate::events::EventBus;
 use crate::metrics::{self, Metrics};
@@ -39,6 +39,9 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Template documents and resolution candidates, invalidated on commit.
     pub cache: TemplateCache,
+    /// The last event applied to the cache, the index and the bus here (see
+    /// `domain::follow`); held while applying, so events apply in order.
+    pub(crate) applied: tokio::sync::Mutex<i64>,
     /// Serialises "read a template from the database, update its search
     /// document", so that a slow refresh cannot put back an older state.
     pub(crate) index_lock: tokio::sync::Mutex<()>,
@@ -73,6 +76,7 @@ impl AppState {
             events: EventBus::new(head),
             metrics: Metrics::new(),
             cache: TemplateCache::default(),
+            applied: tokio::sync::Mutex::new(head),
             index_lock: tokio::sync::Mutex::new(()),
             search_progress: std::sync::Mutex::default(),
         };
@@ -199,7 +203,7 @@ impl Application {
         }
         // On PostgreSQL other replicas may commit too: follow them.
         if let Some(notices) = state.db.listen() {
-            tasks.push(tokio::spawn(replicas::follow(
+            tasks.push(tokio::spawn(follow::replicas(
                 state.clone().into_inner(),
                 notices,
             )));

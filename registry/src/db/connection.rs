@@ -83,7 +83,7 @@ impl ConnPool {
         })
     }
 
-    /// `sqlite` or `postgres`, for logs and `/metrics`.
+    /// `sqlite` or `postgres`, for the log.
     pub fn backend(&self) -> &'static str {
         match self {
             ConnPool::Sqlite(_) => "sqlite",

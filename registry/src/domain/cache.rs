@@ -5,15 +5,13 @@
 //! and its resolution candidates are kept in memory once read.
 //!
 //! Correctness rests on two rules:
-//! - every commit that changes a template (publish, yank) calls
-//!   [`TemplateCache::invalidate`] after the commit and before answering;
+//! - every committed event invalidates its template, through
+//!   `domain::follow`: after the commit and before answering for this
+//!   process's own commits, within the notification's delay for those of
+//!   other replicas;
 //! - a reader inserts what it loaded only if no invalidation happened since it
 //!   began loading ([`TemplateCache::generation`]), so a slow read that raced a
 //!   write can never put back the state before the write.
-//!
-//! The cache belongs to one process: it sees the writes this process commits.
-//! Several replicas on one database must also invalidate on the events the
-//! others commit (the event feed carries every change).
 
 use crate::api::views::TemplateView;
 use crate::db::TemplateWithVersions;

@@ -7,13 +7,14 @@
 //! 3. put the package in the store, by digest (idempotent);
 //! 4. in ONE transaction: template (upsert), version with its search fields, and
 //!    the `published` event (the outbox);
-//! 5. after the commit: wake long polls, refresh the search index.
+//! 5. after the commit, before answering: apply it here (read cache, search
+//!    index, long polls; `follow::committed`).
 //!
 //! A crash before 4 commits leaves at most an unreferenced blob; the same
 //! publish can simply be retried. A unique violation in 4 (a concurrent publish
 //! of the same version) is the same 409 as the check in 2.
 
-use super::{blocking, index};
+use super::{blocking, follow};
 use crate::api::views::VersionView;
 use crate::auth::Principal;
 use crate::db::NewVersion;
@@ -41,10 +42,7 @@ pub async fn publish(state: &AppState, who: &Principal, bytes: Bytes) -> Result<
     };
     state.store.put(&stored, bytes).await?;
     let published = state.db.publish(new_version(&package)).await?;
-    state.cache.invalidate(&name.to_string());
-
-    state.events.committed(published.event_id);
-    index::refresh(state, name).await;
+    follow::committed(state, name).await;
     state.metrics.published(started.elapsed());
     tracing::info!(
         template.name = %name,

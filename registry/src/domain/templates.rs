@@ -1,7 +1,7 @@
 //! Reading templates and versions, downloading packages and icons, yanking.
 
 use super::cache::Cached;
-use super::{blocking, index, latest, newest_first};
+use super::{blocking, follow, latest, newest_first};
 use crate::api::views::{TemplateView, VersionDetail, VersionView};
 use crate::auth::Principal;
 use crate::db::{TemplateRow, VersionRow};
@@ -200,10 +200,8 @@ pub async fn yank(
     who.require_publish(name.namespace())?;
     let (t, v) = find_version(state, name, version).await?;
     let (row, event) = state.db.set_yanked(t.clone(), v.meta.id, yanked).await?;
-    if let Some(id) = event {
-        state.cache.invalidate(&name.to_string());
-        state.events.committed(id);
-        index::refresh(state, name).await;
+    if event.is_some() {
+        follow::committed(state, name).await;
         tracing::info!(template.name = %name, template.version = %version, yanked, "yank changed");
     }
     Ok(VersionView::from((&t, &row)))
