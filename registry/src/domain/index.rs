@@ -272,8 +272,9 @@ pub async fn follow_outbox(state: Arc<AppState>) {
         };
         progress(&state).leading = lead.is_some();
         if lead.is_none() {
+            // Not on every commit: each try opens a session to PostgreSQL.
             tokio::select! {
-                changed = wake.changed() => if changed.is_err() { return },
+                _ = wake.wait_for(|s| s.closing) => return,
                 () = tokio::time::sleep(IDLE_POLL) => {}
             }
             continue;
