@@ -25,12 +25,13 @@ pub const FALLBACK_POLL: Duration = Duration::from_secs(5);
 /// Events read per page while catching up.
 const PAGE: i64 = 500;
 
-/// This process committed a change to `name`: apply it, and any event before
-/// it, before answering. Should the database not answer right after the
-/// commit, the template's cache entry is dropped all the same and the next
-/// catch-up applies the rest (the change is committed: the caller succeeds).
-pub async fn committed(state: &AppState, name: &TemplateName) {
-    if let Err(e) = catch_up(state).await {
+/// This process committed event `event` about `name`: apply it, and any
+/// event before it, before answering. Should the database not answer right
+/// after the commit, the template's cache entry is dropped all the same and
+/// the next catch-up applies the rest (the change is committed: the caller
+/// succeeds).
+pub async fn committed(state: &AppState, name: &TemplateName, event: i64) {
+    if let Err(e) = catch_up_to(state, event).await {
         state.cache.invalidate(&name.to_string());
         tracing::warn!(template.name = %name, error = %e, "could not apply a commit here yet; the next one will");
     }
@@ -38,8 +39,14 @@ pub async fn committed(state: &AppState, name: &TemplateName) {
 
 /// Apply every event past the last one applied here, page by page.
 pub async fn catch_up(state: &AppState) -> Result<()> {
+    catch_up_to(state, i64::MAX).await
+}
+
+/// [`catch_up`], unless event `event` is applied already (a concurrent
+/// catch-up took it along).
+async fn catch_up_to(state: &AppState, event: i64) -> Result<()> {
     let mut applied = state.applied.lock().await;
-    loop {
+    while *applied < event {
         let page = state.db.events_after(*applied, None, PAGE).await?;
         let Some(last) = page.events.last().map(|e| e.id) else {
             *applied = (*applied).max(page.head);
@@ -53,10 +60,16 @@ pub async fn catch_up(state: &AppState) -> Result<()> {
                 index::refresh(state, &name).await;
             }
         }
-        *applied = last;
+        // A short page holds every event up to the head it was read against.
+        let full = page.events.len() as i64 == PAGE;
+        *applied = if full { last } else { last.max(page.head) };
         // After the cache and the index: a long poll woken now reads them new.
-        state.events.committed(last);
+        state.events.committed(*applied);
+        if !full {
+            return Ok(());
+        }
     }
+    Ok(())
 }
 
 /// On PostgreSQL: follow what the other replicas commit until the server stops.

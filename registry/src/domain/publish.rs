@@ -42,7 +42,7 @@ pub async fn publish(state: &AppState, who: &Principal, bytes: Bytes) -> Result<
     };
     state.store.put(&stored, bytes).await?;
     let published = state.db.publish(new_version(&package)).await?;
-    follow::committed(state, name).await;
+    follow::committed(state, name, published.event_id).await;
     state.metrics.published(started.elapsed());
     tracing::info!(
         template.name = %name,

@@ -200,8 +200,8 @@ pub async fn yank(
     who.require_publish(name.namespace())?;
     let (t, v) = find_version(state, name, version).await?;
     let (row, event) = state.db.set_yanked(t.clone(), v.meta.id, yanked).await?;
-    if event.is_some() {
-        follow::committed(state, name).await;
+    if let Some(id) = event {
+        follow::committed(state, name, id).await;
         tracing::info!(template.name = %name, template.version = %version, yanked, "yank changed");
     }
     Ok(VersionView::from((&t, &row)))
