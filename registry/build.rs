@@ -10,6 +10,7 @@ fn main() {
     let examples = manifest_dir.join("../examples");
     println!("cargo:rerun-if-changed=../examples");
     println!("cargo:rerun-if-changed=../migrations/sqlite");
+    println!("cargo:rerun-if-changed=../migrations/postgres");
     let dir = if examples.is_dir() {
         examples
     } else {

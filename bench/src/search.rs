@@ -15,6 +15,9 @@
 //!
 //! With `SOUK_SEARCH_URL` (and `SOUK_SEARCH_KEY`) it does the same against
 //! Meilisearch, in an index of its own (`souk-bench-<pid>`), left for a look.
+//!
+//! `--vs-tantivy` (built with `--features tantivy`) compares the embedded
+//! index with tantivy instead: see `vs_tantivy.rs`.
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -26,6 +29,9 @@ use souk_registry::search::tokenize::CjkMode;
 use souk_registry::search::{Document, MemoryIndex, Query, SearchIndex, Sort};
 use souk_registry::AppState;
 use std::time::{Duration, Instant};
+
+#[cfg(feature = "tantivy")]
+mod vs_tantivy;
 
 const EN: &[&str] = &[
     "warehouse",
@@ -391,14 +397,34 @@ async fn report(backend: &str, index: &dyn SearchIndex, queries: &[Query]) {
 async fn main() {
     let mut n: usize = 10_000;
     let mut cjk = CjkMode::default();
+    let mut vs_tantivy = false;
+    let mut vs_tantivy_child = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         if a == "--cjk" {
             let mode = args.next().unwrap_or_default();
             cjk = CjkMode::parse(&mode).expect("--cjk bigrams or --cjk jieba");
+        } else if a == "--vs-tantivy" {
+            vs_tantivy = true;
+        } else if a == "--vs-tantivy-child" {
+            vs_tantivy_child = args.next();
         } else {
             n = a.parse().expect("N is a number");
         }
+    }
+    if vs_tantivy || vs_tantivy_child.is_some() {
+        #[cfg(feature = "tantivy")]
+        match vs_tantivy_child {
+            Some(backend) => vs_tantivy::child(n, &backend).await,
+            None => vs_tantivy::run(n),
+        }
+        #[cfg(not(feature = "tantivy"))]
+        {
+            let _ = vs_tantivy_child;
+            eprintln!("--vs-tantivy needs a build with `--features tantivy`");
+            std::process::exit(2);
+        }
+        return;
     }
     let started = Instant::now();
     let catalog = generate(n);

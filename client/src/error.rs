@@ -6,8 +6,8 @@
 //! `error:` line, the problems as `error: PATH: MESSAGE`, then `hint:` lines
 //! from [`Error::hints`]. The exit code comes from [`Error::exit_code`].
 
-use crate::registry::ApiError;
 use reqwest::{Method, StatusCode};
+use souk_schema::wire::ApiError;
 use souk_schema::Problem;
 use std::path::PathBuf;
 
@@ -256,7 +256,7 @@ impl Error {
                 error: souk_schema::Error::Invalid(p),
                 ..
             } => p.0.clone(),
-            Error::Api { error, .. } => error.problems(),
+            Error::Api { error, .. } => error.details.clone(),
             Error::Values { problems } => problems
                 .iter()
                 .map(|p| Problem::new(format!("params.{}", p.name), p.message.clone()))
@@ -357,17 +357,14 @@ impl Error {
     /// The error as `{"error": {code, message, details}}`, the API's shape, for
     /// `--output json`.
     pub fn to_json(&self) -> serde_json::Value {
-        let details: Vec<serde_json::Value> = match self {
-            Error::Api { error, .. } => error.details.clone(),
-            _ => self
-                .problems()
-                .into_iter()
-                .map(|p| serde_json::json!({"path": p.path, "message": p.message}))
-                .collect(),
-        };
+        let details: Vec<serde_json::Value> = self
+            .problems()
+            .into_iter()
+            .map(|p| serde_json::json!({"path": p.path, "message": p.message}))
+            .collect();
         let mut error = serde_json::json!({
             "code": self.code(),
-            "message": crate::output::causes(self).join(": "),
+            "message": causes(self).join(": "),
             "details": details,
         });
         if let Error::Api { status, url, .. } | Error::UnexpectedResponse { status, url, .. } = self
@@ -381,6 +378,21 @@ impl Error {
         }
         serde_json::json!({ "error": error })
     }
+}
+
+/// An error's message and then its causes, leaving out a cause whose text the
+/// line before already holds.
+pub fn causes(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut lines = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !lines.last().is_some_and(|last| last.contains(&text)) {
+            lines.push(text);
+        }
+        source = cause.source();
+    }
+    lines
 }
 
 /// The innermost cause of an error chain: for a failed connection, the

@@ -6,7 +6,7 @@
 //! can be tested without a terminal.
 
 use crate::cli::OutputFormat;
-use crate::error::Error;
+use crate::error::{causes, Error};
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 use souk_schema::Problem;
@@ -181,21 +181,6 @@ impl Printer {
             let _ = writeln!(stderr, "{}: {hint}", self.err_style(HINT, "hint"));
         }
     }
-}
-
-/// An error's message and then its causes, leaving out a cause whose text the
-/// line before already holds.
-pub fn causes(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
-    let mut lines = vec![err.to_string()];
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !lines.last().is_some_and(|last| last.contains(&text)) {
-            lines.push(text);
-        }
-        source = cause.source();
-    }
-    lines
 }
 
 /// `error: PATH: MESSAGE` (or `error: MESSAGE` for a problem of the whole package).

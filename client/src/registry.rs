@@ -5,8 +5,9 @@
 //! [`Error`] that names the request (`POST http://…/api/v1/templates`), the
 //! status, and what the server said in its `{"error": {code, message, details}}`.
 //!
-//! The types read only the fields `api.md` names, and are lenient about the rest
-//! (the API may add fields; it never renames one).
+//! The bodies are the wire types of `souk_schema::wire`, the same definitions
+//! the registry serialises: they ignore fields they do not know (the API may
+//! add fields; it never renames one).
 
 use crate::error::{root_cause, Error};
 use bytes::Bytes;
@@ -16,9 +17,13 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use semver::{Version, VersionReq};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use souk_schema::{Problem, TemplateName};
+pub use souk_schema::wire::ApiError;
+use souk_schema::wire::{
+    AgentReport, Category, ErrorBody, EventsPage, Health, Resolution, SearchResults, TemplateView,
+    VersionDetail, VersionView, YankRequest,
+};
+use souk_schema::TemplateName;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,52 +46,6 @@ pub struct Reply<T> {
     pub json: Value,
 }
 
-/// The error body every failed API call carries.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApiError {
-    pub code: String,
-    pub message: String,
-    /// For 422: one `{"path", "message"}` per problem.
-    #[serde(default)]
-    pub details: Vec<Value>,
-}
-
-impl ApiError {
-    /// The details that are `{path, message}` problems.
-    pub fn problems(&self) -> Vec<Problem> {
-        self.details
-            .iter()
-            .filter_map(|d| {
-                let message = d.get("message")?.as_str()?;
-                let path = d.get("path").and_then(Value::as_str).unwrap_or("");
-                Some(Problem::new(path, message))
-            })
-            .collect()
-    }
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ApiError,
-}
-
-/// `GET /health`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Health {
-    pub status: String,
-}
-
-/// One entry of `GET /categories`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Category {
-    pub slug: String,
-    pub name: String,
-    #[serde(default)]
-    pub name_zh: Option<String>,
-    #[serde(default)]
-    pub count: u64,
-}
-
 /// `GET /templates?q=&category=&tag=&page=&per_page=`.
 #[derive(Debug, Clone, Default)]
 pub struct SearchQuery<'a> {
@@ -95,109 +54,6 @@ pub struct SearchQuery<'a> {
     pub tag: Option<&'a str>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
-}
-
-/// A page of search results.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SearchPage {
-    pub items: Vec<TemplateSummary>,
-    pub total: u64,
-    #[serde(default)]
-    pub facets: Value,
-}
-
-/// A template in search results: its latest version's metadata.
-#[derive(Debug, Clone, Deserialize)]
-pub struct TemplateSummary {
-    /// `namespace/name`.
-    pub name: String,
-    /// The latest version.
-    pub version: String,
-    #[serde(default)]
-    pub title: Option<String>,
-    #[serde(default)]
-    pub summary: Option<String>,
-    #[serde(default)]
-    pub category: Option<String>,
-    #[serde(default)]
-    pub tags: Vec<String>,
-}
-
-/// `GET /templates/{ns}/{name}`: the latest stable version's metadata and every version.
-#[derive(Debug, Clone, Deserialize)]
-pub struct TemplateInfo {
-    /// `namespace/name`.
-    pub name: String,
-    /// The latest stable version (absent when every version is a pre-release or yanked).
-    #[serde(default)]
-    pub version: Option<String>,
-    #[serde(default)]
-    pub title: Option<String>,
-    #[serde(default)]
-    pub summary: Option<String>,
-    #[serde(default)]
-    pub category: Option<String>,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    /// The latest version's normalised manifest.
-    #[serde(default)]
-    pub manifest: Option<Value>,
-    /// Newest first.
-    pub versions: Vec<VersionEntry>,
-}
-
-impl TemplateInfo {
-    /// A field of the latest manifest (`license`, `homepage`, `source`).
-    pub fn metadata(&self, field: &str) -> Option<&str> {
-        self.manifest.as_ref()?.get(field)?.as_str()
-    }
-}
-
-/// One line of a template's `versions`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct VersionEntry {
-    pub version: Version,
-    pub digest: String,
-    #[serde(default)]
-    pub published_at: Option<String>,
-    #[serde(default)]
-    pub yanked: bool,
-}
-
-/// `GET /templates/{ns}/{name}/versions/{version}`, and what a publish returns.
-#[derive(Debug, Clone, Deserialize)]
-pub struct VersionInfo {
-    #[serde(default)]
-    pub name: Option<String>,
-    pub version: Version,
-    pub digest: String,
-    #[serde(default)]
-    pub published_at: Option<String>,
-    #[serde(default)]
-    pub yanked: bool,
-    #[serde(default)]
-    pub title: Option<String>,
-    #[serde(default)]
-    pub summary: Option<String>,
-    /// The normalised manifest (absent from some answers, such as a publish's).
-    #[serde(default)]
-    pub manifest: Option<Value>,
-}
-
-/// `GET /events`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct EventsPage {
-    pub events: Vec<Value>,
-    pub cursor: i64,
-}
-
-/// `GET /templates/{ns}/{name}/resolve`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Resolution {
-    pub version: Version,
-    pub digest: String,
-    /// The versions to go through, ending with `version`.
-    pub path: Vec<Version>,
 }
 
 /// A client of one registry, with or without a token.
@@ -269,7 +125,7 @@ impl RegistryClient {
         &self,
         package: Bytes,
         mut on_progress: impl FnMut(u64) + Send + 'static,
-    ) -> Result<Reply<VersionInfo>, Error> {
+    ) -> Result<Reply<VersionView>, Error> {
         let url = self.endpoint(&["templates"]);
         let len = package.len();
         let chunks: Vec<Bytes> = (0..len)
@@ -291,7 +147,7 @@ impl RegistryClient {
     }
 
     /// `GET /templates?…`.
-    pub async fn search(&self, query: &SearchQuery<'_>) -> Result<Reply<SearchPage>, Error> {
+    pub async fn search(&self, query: &SearchQuery<'_>) -> Result<Reply<SearchResults>, Error> {
         let mut url = self.endpoint(&["templates"]);
         {
             let mut pairs = url.query_pairs_mut();
@@ -318,7 +174,7 @@ impl RegistryClient {
     }
 
     /// `GET /templates/{ns}/{name}`.
-    pub async fn template(&self, name: &TemplateName) -> Result<Reply<TemplateInfo>, Error> {
+    pub async fn template(&self, name: &TemplateName) -> Result<Reply<TemplateView>, Error> {
         self.get(self.template_endpoint(name, &[])).await
     }
 
@@ -327,7 +183,7 @@ impl RegistryClient {
         &self,
         name: &TemplateName,
         version: &Version,
-    ) -> Result<Reply<VersionInfo>, Error> {
+    ) -> Result<Reply<VersionDetail>, Error> {
         let v = version.to_string();
         self.get(self.template_endpoint(name, &["versions", &v]))
             .await
@@ -384,7 +240,7 @@ impl RegistryClient {
         let url = self.template_endpoint(name, &["versions", &v, "yank"]);
         let request = self
             .request(Method::PUT, url.clone())
-            .json(&serde_json::json!({ "yanked": yanked }));
+            .json(&YankRequest { yanked });
         self.json(Method::PUT, url, request).await
     }
 
@@ -421,7 +277,7 @@ impl RegistryClient {
     }
 
     /// `POST /agents/{agent_id}/report`: an agent's releases and their state.
-    pub async fn report(&self, agent_id: &str, report: &Value) -> Result<(), Error> {
+    pub async fn report(&self, agent_id: &str, report: &AgentReport) -> Result<(), Error> {
         let url = self.endpoint(&["agents", agent_id, "report"]);
         let request = self.request(Method::POST, url.clone()).json(report);
         self.send(Method::POST, url, request).await.map(drop)
@@ -568,6 +424,7 @@ fn snippet(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use souk_schema::Problem;
 
     fn client(base: &str) -> RegistryClient {
         RegistryClient::new(base.parse().unwrap(), None).unwrap()
@@ -658,20 +515,5 @@ mod tests {
         };
         assert!(hint(false).contains("--token TOKEN"));
         assert!(hint(true).contains("refused the token"));
-    }
-
-    #[test]
-    fn search_items_are_read_as_the_registry_writes_them() {
-        let page: SearchPage = serde_json::from_value(serde_json::json!({
-            "items": [
-                {"name": "acme/a", "namespace": "acme", "version": "1.0.0", "title": "A",
-                 "summary": "s", "category": "iot", "tags": ["x"], "installs": 3, "yanked": false}
-            ],
-            "total": 1,
-            "facets": {"category": {}, "tags": {}}
-        }))
-        .unwrap();
-        assert_eq!(page.items[0].name, "acme/a");
-        assert_eq!(page.items[0].version, "1.0.0");
     }
 }

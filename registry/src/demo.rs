@@ -9,7 +9,7 @@
 use crate::auth::Principal;
 use crate::domain::publish::publish;
 use crate::error::{Error, Result};
-use crate::startup::AppState;
+use crate::state::AppState;
 use bytes::Bytes;
 use include_dir::{include_dir, Dir};
 use semver::Version;
@@ -36,8 +36,8 @@ pub async fn load(state: &AppState) -> Result<usize> {
     let mut published = 0;
     for p in packed {
         match publish(state, &Principal::system(), p.bytes).await {
-            Ok(v) => {
-                tracing::debug!(template.name = %v.name, template.version = %v.version, "demo version published");
+            Ok(p) => {
+                tracing::debug!(template.name = %p.template.full_name(), template.version = %p.version.version, "demo version published");
                 published += 1;
             }
             // One broken example must not keep the registry from starting.

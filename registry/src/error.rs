@@ -12,10 +12,10 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
+pub use souk_schema::wire::ErrorBody;
+use souk_schema::wire::ApiError;
 use souk_schema::{Problem, Problems};
 use std::fmt::Write as _;
-use utoipa::ToSchema;
 
 /// A boxed cause of an internal error.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -145,48 +145,21 @@ impl From<souk_schema::Error> for Error {
     }
 }
 
-/// The JSON error body of every failed request.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// Stable, snake_case: `version_exists`, `invalid_template`, …
-    pub code: &'static str,
-    pub message: String,
-    /// One entry per problem for `invalid_template`; empty otherwise.
-    pub details: Vec<ProblemView>,
-}
-
-/// One problem of an invalid template, located by its field path.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProblemView {
-    /// `components[0].ports[1].port`; empty for the package as a whole.
-    pub path: String,
-    pub message: String,
-}
-
-impl From<&Problem> for ProblemView {
-    fn from(p: &Problem) -> Self {
-        ProblemView {
-            path: p.path.clone(),
-            message: p.message.clone(),
-        }
+/// The JSON error body of every failed request (one definition, in
+/// `souk_schema::wire`), with what the error says.
+fn body(code: &str, message: String, details: Vec<Problem>) -> ErrorBody {
+    ErrorBody {
+        error: ApiError {
+            code: code.to_string(),
+            message,
+            details,
+        },
     }
 }
 
-impl ErrorBody {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        ErrorBody {
-            error: ErrorDetail {
-                code,
-                message: message.into(),
-                details: Vec::new(),
-            },
-        }
-    }
+/// The body of an error answered outside [`Error`] (what never reached a handler).
+pub fn error_body(code: &str, message: impl Into<String>) -> ErrorBody {
+    body(code, message.into(), Vec::new())
 }
 
 impl ResponseError for Error {
@@ -219,10 +192,11 @@ impl ResponseError for Error {
             }
             other => other.to_string(),
         };
-        let mut body = ErrorBody::new(self.code(), message);
-        if let Error::InvalidTemplate(problems) = self {
-            body.error.details = problems.iter().map(ProblemView::from).collect();
-        }
+        let details = match self {
+            Error::InvalidTemplate(problems) => problems.iter().cloned().collect(),
+            _ => Vec::new(),
+        };
+        let body = body(self.code(), message, details);
         let mut res = HttpResponse::build(self.status_code());
         if let Error::Unauthorized(_) = self {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

@@ -8,15 +8,10 @@
 //! The bus head is also how far this replica has applied the events (its read
 //! cache and search index follow them before the head moves; see
 //! `domain::follow`). A client that has seen event `n` through any replica
-//! sends [`SEEN_EVENT_HEADER`]`: n`, and [`wait_for_seen_event`] holds its
+//! sends [`SEEN_EVENT_HEADER`]`: n`, and `api::middleware::wait_for_seen_event` holds its
 //! request until this replica has caught up with `n`: what it read from one
 //! replica, it never finds missing on another.
 
-use crate::startup::AppState;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::web;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -25,7 +20,7 @@ pub const SEEN_EVENT_HEADER: &str = "souk-seen-event";
 /// The longest a request waits for this replica to catch up; past it, the
 /// request is answered as things stand (a client ahead of the database, say,
 /// after a restore from backup).
-const SEEN_EVENT_WAIT: Duration = Duration::from_secs(2);
+pub const SEEN_EVENT_WAIT: Duration = Duration::from_secs(2);
 
 /// What waiters watch: the head of the feed, and whether the server is stopping.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -81,26 +76,4 @@ impl EventBus {
         };
         tokio::time::timeout(limit, wait).await.unwrap_or(false)
     }
-}
-
-/// Middleware: hold a request that says it has seen event `n` until this
-/// replica has applied it (see the module's doc).
-pub async fn wait_for_seen_event(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let seen = req
-        .headers()
-        .get(SEEN_EVENT_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok());
-    if let (Some(seen), Some(state)) = (seen, req.app_data::<web::Data<AppState>>()) {
-        if !state.events.reached(seen, SEEN_EVENT_WAIT).await {
-            tracing::debug!(
-                event.id = seen,
-                "answering before catching up with the event the client has seen"
-            );
-        }
-    }
-    next.call(req).await
 }

@@ -1,19 +1,14 @@
-//! Prometheus metrics: a small registry of counters and histograms, the
-//! middleware that counts every request, and the text exposition format.
+//! Prometheus metrics: a small registry of counters and histograms and the
+//! text exposition format (`api::middleware::track` counts every request).
 //!
 //! Routes are labelled by their pattern (`/api/v1/templates/{ns}/{name}`), and
 //! unmatched paths as `unmatched`, so that label values stay few.
 
-use crate::startup::AppState;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::web;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Upper bounds of the duration buckets, in seconds (long polls last up to 60).
 const BUCKETS: [f64; 13] = [
@@ -173,34 +168,6 @@ fn escape(v: &str) -> String {
     v.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
-}
-
-/// Middleware: count and time every request, and log it.
-pub async fn track(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let start = Instant::now();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let method = req.method().to_string();
-    let res = next.call(req).await?;
-    let took = start.elapsed();
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_string());
-    let status = res.status().as_u16();
-    if let Some(state) = state {
-        state.metrics.request(&route, &method, status, took);
-    }
-    tracing::info!(
-        http.method = %method,
-        http.route = %route,
-        http.status = status,
-        duration_ms = took.as_millis() as u64,
-        "request"
-    );
-    Ok(res)
 }
 
 #[cfg(test)]

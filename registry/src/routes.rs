@@ -4,9 +4,10 @@
 //! HTML 404 page.
 
 use crate::api::{
-    agents, categories, events, fallback, meta, resolve, templates, tokens, versions, views::PREFIX,
+    agents, categories, events, fallback, meta, resolve, templates, tokens, versions,
 };
 use crate::pages::{self, console, market};
+use souk_schema::wire::PREFIX;
 use actix_web::web;
 
 /// Register every route, the extractors' JSON error handlers and the JSON 404.

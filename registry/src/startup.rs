@@ -7,16 +7,14 @@
 //! until a shutdown future completes, then stops gracefully: long polls are woken
 //! and requests in flight finish.
 
-use crate::api::fallback;
+use crate::api::{fallback, middleware};
 use crate::auth;
 use crate::config::{Config, DatabaseConfig, SearchConfig, StoreConfig};
 use crate::db::{CategoryRow, Db};
-use crate::domain::cache::TemplateCache;
 use crate::domain::{follow, index};
 use crate::error::{Error, Result};
-use crate::events::EventBus;
-use crate::metrics::{self, Metrics};
 use crate::routes;
+use crate::state::AppState;
 use crate::search::{MeiliIndex, MemoryIndex, SearchIndex};
 use crate::store::{FolderStore, OciStore, PackageStore};
 use actix_web::dev::Server;
@@ -29,25 +27,6 @@ use std::sync::Arc;
 
 /// How long requests in flight may take to finish once a stop is asked for.
 const SHUTDOWN_GRACE_SECS: u64 = 10;
-
-/// What every handler shares.
-pub struct AppState {
-    pub db: Db,
-    pub store: Arc<dyn PackageStore>,
-    pub search: Arc<dyn SearchIndex>,
-    pub events: EventBus,
-    pub metrics: Metrics,
-    /// Template documents and resolution candidates, invalidated on commit.
-    pub cache: TemplateCache,
-    /// The last event applied to the cache, the index and the bus here (see
-    /// `domain::follow`); held while applying, so events apply in order.
-    pub(crate) applied: tokio::sync::Mutex<i64>,
-    /// Serialises "read a template from the database, update its search
-    /// document", so that a slow refresh cannot put back an older state.
-    pub(crate) index_lock: tokio::sync::Mutex<()>,
-    /// How far the search index has got (see `domain::index::status`).
-    pub(crate) search_progress: std::sync::Mutex<index::Progress>,
-}
 
 impl AppState {
     /// Open the database and the store of `config`, bring the schema up to date,
@@ -69,17 +48,7 @@ impl AppState {
         .await?;
         let store = open_store(&config.store)?;
         let head = db.event_head().await?;
-        let state = AppState {
-            db,
-            store,
-            search: open_search(&config.search)?,
-            events: EventBus::new(head),
-            metrics: Metrics::new(),
-            cache: TemplateCache::default(),
-            applied: tokio::sync::Mutex::new(head),
-            index_lock: tokio::sync::Mutex::new(()),
-            search_progress: std::sync::Mutex::default(),
-        };
+        let state = AppState::new(db, store, open_search(&config.search)?, head);
         // The embedded index lives in memory: rebuilt from the database at
         // every start. Meilisearch keeps its documents and is fed from the
         // outbox by `index::follow_outbox`, which `Application` runs.
@@ -213,8 +182,8 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .wrap(ErrorHandlers::new().default_handler(fallback::json_errors))
-                .wrap(from_fn(crate::events::wait_for_seen_event))
-                .wrap(from_fn(metrics::track))
+                .wrap(from_fn(middleware::wait_for_seen_event))
+                .wrap(from_fn(middleware::track))
                 .configure(routes::configure)
         })
         .listen(listener)

@@ -13,13 +13,17 @@
 //!
 //! [`resolve`] picks a version for a semver requirement and computes upgrade paths;
 //! [`interpolate`] understands `${…}` references; [`schema`] emits the JSON Schema.
+//! [`graph`] is the `dependsOn` graph of the components (start order, cycles,
+//! layers), shared by validation, the importers, the agent and the diagram.
 //!
 //! This crate does no I/O beyond reading a folder or a tarball, and depends on no
 //! server, database, HTTP or async runtime crate.
 
+pub mod backoff;
 pub mod categories;
 pub mod digest;
 pub mod error;
+pub mod graph;
 pub mod import;
 pub mod interpolate;
 pub mod manifest;
@@ -28,6 +32,7 @@ pub mod package;
 pub mod resolve;
 pub mod schema;
 pub mod validate;
+pub mod wire;
 
 pub use digest::Digest;
 pub use error::{Error, Problem, Problems};

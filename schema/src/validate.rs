@@ -1,6 +1,7 @@
 //! Every rule of template format v1, checked at once: [`validate`] returns a
 //! [`Template`] or the full list of [`Problems`], each with its field path.
 
+use crate::graph::Graph;
 use crate::interpolate::{self, Reference};
 use crate::manifest::{
     Component, Manifest, ParamType, Parameter, PluginKind, PortRef, Probe, Quantity, API_VERSION,
@@ -654,51 +655,16 @@ impl<'a> Validator<'a> {
                 }
             }
         }
-        // Report each cycle once, at the component where the search first closes it.
-        let mut state = vec![0u8; m.components.len()]; // 0 new, 1 on stack, 2 done
-        let mut stack = Vec::new();
-        for start in 0..m.components.len() {
-            self.cycle_dfs(start, &index, &mut state, &mut stack);
-        }
-    }
-
-    fn cycle_dfs(
-        &mut self,
-        at: usize,
-        index: &HashMap<&str, usize>,
-        state: &mut [u8],
-        stack: &mut Vec<usize>,
-    ) {
-        if state[at] != 0 {
-            return;
-        }
-        state[at] = 1;
-        stack.push(at);
-        let c = &self.m.components[at];
-        for d in &c.depends_on {
-            let Some(&next) = index.get(d.as_str()) else {
-                continue;
-            };
-            if next == at {
-                continue;
-            }
-            if state[next] == 1 {
-                let from = stack.iter().position(|&s| s == next).unwrap_or(0);
-                let mut names: Vec<&str> = stack[from..]
-                    .iter()
-                    .map(|&i| self.m.components[i].name.as_str())
-                    .collect();
-                names.push(&self.m.components[next].name);
+        // Report each cycle once, at the component where the search first closes
+        // it; a component depending on itself is reported above.
+        for cycle in Graph::new(&m.components).cycles() {
+            if !cycle.is_self_loop() {
                 self.p.push(
-                    format!("components[{at}].dependsOn"),
-                    format!("dependency cycle: {}", names.join(" -> ")),
+                    format!("components[{}].dependsOn", cycle.at),
+                    cycle.to_string(),
                 );
-            } else {
-                self.cycle_dfs(next, index, state, stack);
             }
         }
-        stack.pop();
-        state[at] = 2;
     }
 
     fn component_named(&self, name: &str) -> Option<&'a Component> {

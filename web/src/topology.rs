@@ -2,14 +2,15 @@
 //! for `dependsOn`, and the entry routes, laid out here and drawn as SVG by
 //! `templates/topology.svg`.
 //!
-//! Layout: a component's layer is 0 when it depends on nothing, else one more
-//! than its deepest dependency. Columns run from the most dependent (left,
-//! nearest the entry routes) to the foundations (right), so every arrow points
-//! right. Within a column, boxes are ordered by the mean row of their
-//! neighbours in the column before (one barycentre pass), which keeps arrows
-//! from crossing in the common shapes.
+//! Layout: a component's layer ([`Graph::layers`]) is 0 when it depends on
+//! nothing, else one more than its deepest dependency. Columns run from the
+//! most dependent (left, nearest the entry routes) to the foundations (right),
+//! so every arrow points right. Within a column, boxes are ordered by the mean
+//! row of their neighbours in the column before (one barycentre pass), which
+//! keeps arrows from crossing in the common shapes.
 
 use askama::Template;
+use souk_schema::graph::Graph;
 use souk_schema::Manifest;
 use std::collections::HashMap;
 
@@ -75,39 +76,9 @@ fn short_image(image: &str) -> &str {
 
 /// Lay out the components of `m` and their dependencies.
 pub fn layout(m: &Manifest, title: &str) -> Topology {
-    let index: HashMap<&str, usize> = m
-        .components
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.name.as_str(), i))
-        .collect();
-    let deps: Vec<Vec<usize>> = m
-        .components
-        .iter()
-        .map(|c| {
-            c.depends_on
-                .iter()
-                .filter_map(|d| index.get(d.as_str()).copied())
-                .collect()
-        })
-        .collect();
-    // Layers by longest path; validation rejects cycles, the depth bound
-    // keeps a cycle that slipped through from looping.
-    let n = m.components.len();
-    let mut layer = vec![0usize; n];
-    for _ in 0..n {
-        let mut changed = false;
-        for i in 0..n {
-            let l = deps[i].iter().map(|&d| layer[d] + 1).max().unwrap_or(0);
-            if l > layer[i] && l < n {
-                layer[i] = l;
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
+    let graph = Graph::new(&m.components);
+    let n = graph.len();
+    let layer = graph.layers();
     let max_layer = layer.iter().copied().max().unwrap_or(0);
     let mut entries: Vec<String> = m
         .ingress
@@ -123,7 +94,7 @@ pub fn layout(m: &Manifest, title: &str) -> Topology {
         .iter()
         .map(|r| r.component.as_str())
         .chain(m.ingress.stream.iter().map(|r| r.component.as_str()))
-        .filter_map(|c| index.get(c).copied())
+        .filter_map(|c| graph.node(c))
         .collect();
     let has_entry = !entry_targets.is_empty();
     let offset = usize::from(has_entry);
@@ -140,7 +111,7 @@ pub fn layout(m: &Manifest, title: &str) -> Topology {
         // Barycentre over the dependents already placed (columns to the left).
         let key = |i: usize| -> f32 {
             let ups: Vec<f32> = (0..n)
-                .filter(|&j| deps[j].contains(&i) && column_of(j) < column_of(i))
+                .filter(|&j| graph.dependencies(j).contains(&i) && column_of(j) < column_of(i))
                 .map(|j| row_of[j])
                 .collect();
             if ups.is_empty() {
@@ -262,8 +233,8 @@ pub fn layout(m: &Manifest, title: &str) -> Topology {
             }
         }
     }
-    for (i, ds) in deps.iter().enumerate() {
-        for &d in ds {
+    for i in 0..n {
+        for &d in graph.dependencies(i) {
             edges.push(Edge {
                 from: m.components[i].name.clone(),
                 to: m.components[d].name.clone(),

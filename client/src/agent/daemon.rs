@@ -9,14 +9,17 @@
 //! touches nothing: running releases keep running. A version that failed on
 //! this site is not tried again; a newer one is.
 
+use super::deliver::{self, Narrator, Source, Walk};
 use super::operation::{Agent, Outcome};
 use super::runtime::Runtime;
-use super::state::outcome;
+use super::values::Answers;
 use crate::error::Error;
 use crate::registry::RegistryClient;
 use secrecy::SecretString;
 use semver::{Version, VersionReq};
 use serde::Deserialize;
+use souk_schema::package::Package;
+use souk_schema::wire::{AgentReport, ReleaseReport};
 use souk_schema::TemplateName;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -175,59 +178,61 @@ async fn reconcile<R: Runtime>(
         })?,
         None => VersionReq::STAR,
     };
-    let answers: super::values::Answers = sub
-        .values
-        .iter()
-        .map(|(k, v)| {
-            let json = serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
-            (k.clone(), json)
-        })
-        .collect();
+    let source = Source {
+        client,
+        name: &name,
+        req: &req,
+        pre: sub.pre,
+    };
     let Some(release) = agent.store.release(&sub.release).await? else {
-        let resolved = client.resolve(&name, &req, None, sub.pre).await?.data;
-        tracing::info!(release = %sub.release, template = %name, version = %resolved.version, "installing");
-        let package = super::fetch(client, &name, &resolved.version, &resolved.digest).await?;
-        let outcome = agent.install(&sub.release, &package, &answers).await?;
+        let package = deliver::latest(&source, &sub.release, &Log).await?;
+        let outcome = agent.install(&sub.release, &package, &answers(sub)).await?;
         log_outcome(&sub.release, &outcome);
         return Ok(());
     };
     if !sub.auto_upgrade || release.current_revision.is_none() {
         return Ok(());
     }
-    let (_, current) = agent.current(&sub.release).await?;
-    let installed = Version::parse(&current.version).map_err(|e| Error::Render {
-        message: e.to_string(),
-    })?;
-    let path = match client.resolve(&name, &req, Some(&installed), sub.pre).await {
-        Ok(r) => r.data.path,
-        Err(Error::Api { status, .. }) if status.as_u16() == 404 => return Ok(()),
-        Err(e) => return Err(e),
+    let walk = Walk {
+        skip_failed: true,
+        ..Walk::default()
     };
-    let failed: Vec<String> = agent
-        .store
-        .revisions(&sub.release)
-        .await?
-        .into_iter()
-        .filter(|r| r.outcome == outcome::FAILED)
-        .map(|r| r.version)
-        .collect();
-    for version in path {
-        if failed.contains(&version.to_string()) {
-            tracing::info!(release = %sub.release, %version, "not trying a version that failed here before");
-            return Ok(());
-        }
-        tracing::info!(release = %sub.release, from = %installed, to = %version, "upgrading");
-        let digest = client.version(&name, &version).await?.data.digest;
-        let package = super::fetch(client, &name, &version, &digest).await?;
-        let outcome = agent
-            .upgrade(&sub.release, &package, &Default::default(), false)
-            .await?;
-        log_outcome(&sub.release, &outcome);
-        if matches!(outcome, Outcome::RolledBack { .. }) {
-            break;
-        }
-    }
+    // The subscription's values were given at install; upgrades keep them.
+    let keep = |_: &Package| Ok(Answers::default());
+    deliver::upgrade(agent, &source, &sub.release, &walk, &keep, &Log).await?;
     Ok(())
+}
+
+/// A subscription's values, as answers to the template's parameters.
+fn answers(sub: &Subscription) -> Answers {
+    sub.values
+        .iter()
+        .map(|(k, v)| {
+            let json = serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
+            (k.clone(), json)
+        })
+        .collect()
+}
+
+/// The daemon's narrator: the log.
+struct Log;
+
+impl Narrator for Log {
+    fn installing(&self, release: &str, name: &TemplateName, version: &Version) {
+        tracing::info!(release = %release, template = %name, %version, "installing");
+    }
+
+    fn upgrading(&self, release: &str, from: &Version, to: &Version) {
+        tracing::info!(release = %release, %from, %to, "upgrading");
+    }
+
+    fn skipping(&self, release: &str, version: &Version) {
+        tracing::info!(release = %release, %version, "not trying a version that failed here before");
+    }
+
+    fn stepped(&self, release: &str, outcome: &Outcome) {
+        log_outcome(release, outcome);
+    }
 }
 
 fn log_outcome(release: &str, outcome: &Outcome) {
@@ -256,25 +261,25 @@ async fn report<R: Runtime>(agent: &Agent<R>, client: &RegistryClient, agent_id:
                 Some(n) => agent.store.revision(&r.name, n).await?.map(|v| v.version),
                 None => None,
             };
-            releases.push(serde_json::json!({
-                "release": r.name,
-                "template": r.template,
-                "version": version,
-                "revision": r.current_revision,
-                "state": r.state,
-                "message": r.message,
-            }));
+            releases.push(ReleaseReport {
+                release: r.name,
+                template: r.template,
+                version,
+                revision: r.current_revision,
+                state: r.state.as_str().into(),
+                message: Some(r.message),
+            });
         }
         let runtime = agent
             .runtime
             .describe()
             .await
             .unwrap_or_else(|_| "docker".into());
-        Ok::<_, Error>(serde_json::json!({
-            "agent_version": env!("CARGO_PKG_VERSION"),
-            "runtime": runtime,
-            "releases": releases,
-        }))
+        Ok::<_, Error>(AgentReport {
+            agent_version: env!("CARGO_PKG_VERSION").into(),
+            runtime,
+            releases,
+        })
     }
     .await;
     match body {

@@ -9,12 +9,15 @@
 //! - [`probe`]: readiness probes run by the agent;
 //! - [`state`]: releases, revisions, init jobs and the journal in SQLite;
 //! - [`operation`]: the executor (install, upgrade, rollback, uninstall, recovery);
+//! - [`deliver`]: resolve, download, walk the upgrade path: the one way the CLI
+//!   and the daemon bring a release a version from the registry;
 //! - [`daemon`]: `souk agent`, following the registry's feed.
 //!
 //! **Architecture Invariant:** `render` and `plan` know nothing about Docker;
 //! only `runtime/docker.rs` speaks to the engine.
 
 pub mod daemon;
+pub mod deliver;
 pub mod operation;
 pub mod plan;
 pub mod probe;
@@ -24,13 +27,9 @@ pub mod state;
 pub mod values;
 
 use crate::error::Error;
-use crate::registry::RegistryClient;
 use operation::{Agent, Progress};
 use runtime::docker::DockerRuntime;
-use semver::Version;
-use souk_schema::package::{unpack, Package};
-use souk_schema::{Digest, TemplateName};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// How a command uses the agent's data dir.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,27 +93,4 @@ fn lock(data_dir: &Path) -> Result<std::fs::File, Error> {
         });
     }
     Ok(file)
-}
-
-/// Download a version's package, refusing it unless its bytes have the
-/// digest the registry announced for it.
-pub async fn fetch(
-    client: &RegistryClient,
-    name: &TemplateName,
-    version: &Version,
-    expected: &str,
-) -> Result<Package, Error> {
-    let bytes = client.package(name, version).await?;
-    let actual = Digest::of(&bytes);
-    if actual.as_str() != expected {
-        return Err(Error::DigestMismatch {
-            name: format!("{name}@{version}"),
-            expected: expected.to_string(),
-            actual: actual.to_string(),
-        });
-    }
-    unpack(&bytes).map_err(|error| Error::Template {
-        path: PathBuf::from(format!("{name}@{version}")),
-        error,
-    })
 }

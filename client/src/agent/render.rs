@@ -7,10 +7,11 @@
 use super::values::Values;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
+use souk_schema::graph::Graph;
 use souk_schema::interpolate::{expand, Reference};
-use souk_schema::manifest::{Component, Manifest, PluginKind, PortRef, Probe, Protocol};
-use souk_schema::validate::{bytes, cpu_millis, Files};
-use std::collections::{BTreeMap, BTreeSet};
+use souk_schema::manifest::{PluginKind, PortRef, Probe, Protocol};
+use souk_schema::validate::{bytes, cpu_millis, Files, Template};
+use std::collections::BTreeMap;
 
 /// Everything a release should run, for one revision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -182,14 +183,17 @@ pub struct MigrationSpec {
     pub command: Vec<String>,
 }
 
-/// Render `manifest` (already validated) with `values` for release `release`.
-/// `files` are the package's files (config files and init files come from there).
+/// Render `template` with `values` for release `release`. `files` are the
+/// package's files (config files and init files come from there): what can
+/// fail is reading them, and expanding their `${…}`. Everything else the
+/// manifest says was proved by validation, which a [`Template`] has passed.
 pub fn render(
-    manifest: &Manifest,
+    template: &Template,
     files: &Files,
     release: &str,
     values: &Values,
 ) -> Result<DesiredState, String> {
+    let manifest = template.manifest();
     let lookup = |r: &Reference| -> Result<String, String> {
         match r {
             Reference::Param(p) => Ok(values.text(p).unwrap_or_default()),
@@ -221,8 +225,12 @@ pub fn render(
             .map_err(|_| format!("`{path}` is not UTF-8 text"))
     };
 
+    let graph = Graph::new(&manifest.components);
+    let order = graph
+        .order()
+        .expect("validation refuses a cycle of `dependsOn`");
     let mut components = Vec::new();
-    for c in order(&manifest.components)? {
+    for c in order.into_iter().map(|i| &manifest.components[i]) {
         let mut env = BTreeMap::new();
         for g in &manifest.config_groups {
             if g.components.contains(&c.name) {
@@ -230,17 +238,16 @@ pub fn render(
             }
         }
         env.extend(xenv(&c.env)?);
-        let port_of = |r: &PortRef| -> Result<u16, String> {
-            let n = match r {
-                PortRef::Number(n) => *n,
+        let port_of = |r: &PortRef| -> u16 {
+            match r {
+                PortRef::Number(n) => port(*n),
                 PortRef::Name(name) => c
                     .ports
                     .iter()
                     .find(|p| p.name == *name)
-                    .map(|p| p.port)
-                    .ok_or_else(|| format!("`{}` has no port `{name}`", c.name))?,
-            };
-            u16::try_from(n).map_err(|_| format!("port {n} is out of range"))
+                    .map(|p| port(p.port))
+                    .expect("validation refuses a reference to an undeclared port"),
+            }
         };
         let mut published = Vec::new();
         for route in manifest
@@ -250,7 +257,7 @@ pub fn render(
             .filter(|r| r.component == c.name)
         {
             published.push(Published {
-                container_port: port_of(&route.port)?,
+                container_port: port_of(&route.port),
                 host_port: None,
                 protocol: "tcp".into(),
                 http: Some(HttpRoute {
@@ -266,8 +273,8 @@ pub fn render(
             .filter(|r| r.component == c.name)
         {
             published.push(Published {
-                container_port: port_of(&route.target_port)?,
-                host_port: Some(u16::try_from(route.port).map_err(|_| "stream port out of range")?),
+                container_port: port_of(&route.target_port),
+                host_port: Some(port(route.port)),
                 protocol: match route.protocol {
                     Some(Protocol::Udp) => "udp".into(),
                     _ => "tcp".into(),
@@ -282,7 +289,7 @@ pub fn render(
                 .plugins
                 .iter()
                 .find(|p| p.name == r.name)
-                .ok_or_else(|| format!("unknown plugin `{}`", r.name))?;
+                .expect("validation refuses an undefined plugin");
             let mut penv = xenv(&p.env)?;
             penv.extend(xenv(&r.env)?);
             let spec = PluginSpec {
@@ -318,14 +325,12 @@ pub fn render(
             ports: c
                 .ports
                 .iter()
-                .map(|p| {
-                    Ok(PortSpec {
-                        name: p.name.clone(),
-                        port: u16::try_from(p.port).map_err(|_| "port out of range")?,
-                        protocol: p.protocol.as_str().into(),
-                    })
+                .map(|p| PortSpec {
+                    name: p.name.clone(),
+                    port: port(p.port),
+                    protocol: p.protocol.as_str().into(),
                 })
-                .collect::<Result<_, String>>()?,
+                .collect(),
             published,
             volumes: c
                 .volumes
@@ -351,12 +356,7 @@ pub fn render(
             replicas: c.replicas,
             sidecars,
             init_plugins,
-            readiness: c
-                .probes
-                .readiness
-                .as_ref()
-                .map(|p| probe(p, &port_of))
-                .transpose()?,
+            readiness: c.probes.readiness.as_ref().map(|p| probe(p, &port_of)),
             depends_on: c.depends_on.clone(),
             init: c
                 .init
@@ -393,55 +393,38 @@ pub fn render(
     })
 }
 
-fn probe(
-    p: &Probe,
-    port_of: &dyn Fn(&PortRef) -> Result<u16, String>,
-) -> Result<ProbeSpec, String> {
+fn probe(p: &Probe, port_of: &dyn Fn(&PortRef) -> u16) -> ProbeSpec {
     let kind = if let Some(h) = &p.http {
         ProbeKind::Http {
             path: h.path.clone(),
-            port: port_of(&h.port)?,
+            port: port_of(&h.port),
         }
     } else if let Some(t) = &p.tcp {
         ProbeKind::Tcp {
-            port: port_of(&t.port)?,
+            port: port_of(&t.port),
         }
-    } else if let Some(e) = &p.exec {
+    } else {
+        let e = p
+            .exec
+            .as_ref()
+            .expect("validation refuses a probe without a check");
         ProbeKind::Exec {
             command: e.command.clone(),
         }
-    } else {
-        return Err("a probe names no check".into());
     };
-    Ok(ProbeSpec {
+    ProbeSpec {
         kind,
         initial_delay_seconds: p.initial_delay_seconds.unwrap_or(0),
         period_seconds: p.period_seconds.unwrap_or(10).max(1),
         timeout_seconds: p.timeout_seconds.unwrap_or(1).max(1),
         failure_threshold: p.failure_threshold.unwrap_or(3).max(1),
         success_threshold: p.success_threshold.unwrap_or(1).max(1),
-    })
+    }
 }
 
-/// Components in start order: each after the ones it depends on, otherwise
-/// in the template's order. Validation already refused cycles.
-fn order(components: &[Component]) -> Result<Vec<&Component>, String> {
-    let mut done: BTreeSet<&str> = BTreeSet::new();
-    let mut out = Vec::new();
-    while out.len() < components.len() {
-        let next = components.iter().find(|c| {
-            !done.contains(c.name.as_str())
-                && c.depends_on.iter().all(|d| done.contains(d.as_str()))
-        });
-        match next {
-            Some(c) => {
-                done.insert(&c.name);
-                out.push(c);
-            }
-            None => return Err("the components' `dependsOn` form a cycle".into()),
-        }
-    }
-    Ok(out)
+/// A port number, which validation keeps within 1 to 65535.
+fn port(n: u32) -> u16 {
+    u16::try_from(n).expect("validation refuses a port number above 65535")
 }
 
 #[cfg(test)]
@@ -495,7 +478,7 @@ ingress:
         files.insert("souk.yaml".into(), TEMPLATE.as_bytes().to_vec());
         let t = souk_schema::validate::parse_and_validate(TEMPLATE, Some(&files)).unwrap();
         let values = Values(serde_json::from_value(values).unwrap());
-        render(t.manifest(), &files, "prod", &values).unwrap()
+        render(&t, &files, "prod", &values).unwrap()
     }
 
     #[test]

@@ -21,14 +21,14 @@ pub async fn export(
     let ExportFormat::Compose(args) = format;
     let package = source(args, global).await?;
     let manifest = package.template.manifest();
-    let answers = super::install::answers(&args.values, &manifest.parameters)?;
+    let answers = super::release::answers(&args.values, &manifest.parameters)?;
     let values = values::resolve(&manifest.parameters, &answers)
         .map_err(|problems| Error::Values { problems })?;
     let release = args
         .release
         .clone()
         .unwrap_or_else(|| package.template.name().name().to_string());
-    let state = render(manifest, &package.files, &release, &values)
+    let state = render(&package.template, &package.files, &release, &values)
         .map_err(|message| Error::Render { message })?;
     let exported = compose(&state);
 
@@ -116,7 +116,7 @@ async fn source(args: &ExportComposeArgs, global: &GlobalArgs) -> Result<Package
     };
     let client = client(global)?;
     let resolved = client.resolve(&wanted.name, &req, None, false).await?.data;
-    crate::agent::fetch(&client, &wanted.name, &resolved.version, &resolved.digest).await
+    crate::agent::deliver::fetch(&client, &wanted.name, &resolved.version, &resolved.digest).await
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {

@@ -1,19 +1,16 @@
 //! `souk history`: a release's revisions, oldest first, with why one failed.
 //! Parameter values are not shown (secrets are among them).
 
-use super::install::{open, Access};
+use super::release::open;
 use super::{short_time, ExitStatus};
+use crate::agent::Access;
 use crate::cli::HistoryArgs;
 use crate::error::Error;
 use crate::output::{table, Printer};
 
 pub async fn history(args: &HistoryArgs, printer: &Printer) -> Result<ExitStatus, Error> {
     let agent = open(&args.agent, printer, Access::Read).await?;
-    if agent.store.release(&args.release).await?.is_none() {
-        return Err(Error::ReleaseNotFound {
-            release: args.release.clone(),
-        });
-    }
+    agent.release(&args.release).await?;
     let revisions = agent.store.revisions(&args.release).await?;
     if printer.is_json() {
         let items: Vec<serde_json::Value> = revisions
@@ -23,7 +20,7 @@ pub async fn history(args: &HistoryArgs, printer: &Printer) -> Result<ExitStatus
                     "revision": r.number,
                     "version": r.version,
                     "digest": r.digest,
-                    "outcome": r.outcome,
+                    "outcome": r.outcome.as_str(),
                     "reason": r.reason,
                     "created_at": r.created_at,
                 })
@@ -37,7 +34,7 @@ pub async fn history(args: &HistoryArgs, printer: &Printer) -> Result<ExitStatus
                 vec![
                     r.number.to_string(),
                     r.version.clone(),
-                    r.outcome.clone(),
+                    r.outcome.to_string(),
                     short_time(&r.created_at),
                     r.reason.clone().unwrap_or_default(),
                 ]

@@ -4,9 +4,10 @@ use super::{short_time, ExitStatus};
 use crate::cli::InfoArgs;
 use crate::error::Error;
 use crate::output::{table, Printer, BOLD, DIM, MARK};
-use crate::registry::{RegistryClient, TemplateInfo, VersionInfo};
+use crate::registry::RegistryClient;
 use serde_json::Value;
 use souk_schema::manifest::{Manifest, ParamType, Parameter};
+use souk_schema::wire::{TemplateView, VersionDetail};
 use souk_schema::TemplateName;
 
 /// With `--output json`, prints the registry's JSON (a secret parameter's
@@ -34,21 +35,7 @@ pub async fn info(
                 redact_secret_defaults(&mut reply.json);
                 printer.json(&reply.json)?;
             } else {
-                let manifest = match reply
-                    .data
-                    .manifest
-                    .clone()
-                    .map(serde_json::from_value::<Manifest>)
-                {
-                    Some(Ok(m)) => Some(m),
-                    Some(Err(e)) => {
-                        printer
-                            .warning(&format!("cannot read the manifest the registry sent: {e}"));
-                        None
-                    }
-                    None => None,
-                };
-                for line in version_lines(name, &reply.data, manifest.as_ref(), printer) {
+                for line in version_lines(name, &reply.data, printer) {
                     printer.data(&line)?;
                 }
             }
@@ -61,22 +48,27 @@ fn field(label: &str, value: &str) -> String {
     format!("{:<11}{value}", format!("{label}:"))
 }
 
-fn template_lines(t: &TemplateInfo, printer: &Printer) -> Vec<String> {
-    let mut lines = vec![match &t.version {
-        Some(v) => format!("{} {v}", printer.out_style(BOLD, &t.name)),
-        None => printer.out_style(BOLD, &t.name),
-    }];
-    lines.extend(t.title.iter().cloned());
-    lines.extend(t.summary.iter().cloned());
+fn template_lines(t: &TemplateView, printer: &Printer) -> Vec<String> {
+    let latest = &t.latest.version;
+    let m = &t.latest.manifest;
+    let mut lines = vec![format!(
+        "{} {}",
+        printer.out_style(BOLD, &latest.name),
+        latest.version
+    )];
+    lines.push(latest.title.clone());
+    lines.push(latest.summary.clone());
     lines.push(String::new());
-    if let Some(c) = &t.category {
-        lines.push(field("category", c));
+    lines.push(field("category", &latest.category));
+    if !latest.tags.is_empty() {
+        lines.push(field("tags", &latest.tags.join(", ")));
     }
-    if !t.tags.is_empty() {
-        lines.push(field("tags", &t.tags.join(", ")));
-    }
-    for name in ["license", "homepage", "source"] {
-        if let Some(value) = t.metadata(name) {
+    for (name, value) in [
+        ("license", &m.license),
+        ("homepage", &m.homepage),
+        ("source", &m.source),
+    ] {
+        if let Some(value) = value {
             lines.push(field(name, value));
         }
     }
@@ -99,10 +91,7 @@ fn template_lines(t: &TemplateInfo, printer: &Printer) -> Vec<String> {
             }
             vec![
                 format!("  {}", v.version),
-                v.published_at
-                    .as_deref()
-                    .map(short_time)
-                    .unwrap_or_default(),
+                short_time(&v.published_at.to_rfc3339()),
                 short_digest(&v.digest),
                 marks.join(", "),
             ]
@@ -124,12 +113,9 @@ fn short_digest(d: &str) -> String {
     }
 }
 
-fn version_lines(
-    name: &TemplateName,
-    v: &VersionInfo,
-    manifest: Option<&Manifest>,
-    printer: &Printer,
-) -> Vec<String> {
+fn version_lines(name: &TemplateName, detail: &VersionDetail, printer: &Printer) -> Vec<String> {
+    let v = &detail.version;
+    let m = &detail.manifest;
     let mut head = printer.out_style(BOLD, &format!("{name}@{}", v.version));
     if v.yanked {
         head.push_str(&format!(" {}", printer.out_style(MARK, "(yanked)")));
@@ -138,24 +124,14 @@ fn version_lines(
         head.push_str(&format!(" {}", printer.out_style(MARK, "(pre-release)")));
     }
     let mut lines = vec![head];
-    let title = v
-        .title
-        .clone()
-        .or_else(|| manifest.map(|m| m.title.clone()));
-    let summary = v
-        .summary
-        .clone()
-        .or_else(|| manifest.map(|m| m.summary.clone()));
-    lines.extend(title);
-    lines.extend(summary);
+    lines.push(v.title.clone());
+    lines.push(v.summary.clone());
     lines.push(String::new());
     lines.push(field("digest", &v.digest));
-    if let Some(t) = &v.published_at {
-        lines.push(field("published", &short_time(t)));
-    }
-    let Some(m) = manifest else {
-        return lines;
-    };
+    lines.push(field(
+        "published",
+        &short_time(&v.published_at.to_rfc3339()),
+    ));
     lines.push(field("category", &m.category));
     if let Some(from) = m.upgrade.as_ref().and_then(|u| u.from.as_deref()) {
         lines.push(field("upgrades", &format!("from {from}")));
@@ -318,13 +294,15 @@ mod tests {
         let json = serde_json::json!({
             "name": "acme/shop", "version": "1.2.0",
             "digest": "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            "size": 1024, "title": "Shop", "summary": "A shop.", "category": "other", "tags": [],
+            "upgrade_from": ">=1.0.0", "package_url": "/api/v1/templates/acme/shop/versions/1.2.0/package",
+            "icon_url": null, "readme": null, "changelog": null,
             "published_at": "2025-03-01T10:20:30Z", "yanked": false, "manifest": manifest()
         });
-        let v: VersionInfo = serde_json::from_value(json.clone()).unwrap();
-        let m: Manifest = serde_json::from_value(manifest()).unwrap();
+        let v: VersionDetail = serde_json::from_value(json.clone()).unwrap();
         let printer = Printer::plain(OutputFormat::Text, None);
         let name = TemplateName::parse("acme/shop").unwrap();
-        let text = version_lines(&name, &v, Some(&m), &printer).join("\n");
+        let text = version_lines(&name, &v, &printer).join("\n");
         insta::assert_snapshot!(text);
         assert!(!text.contains("hunter2"));
 
@@ -336,10 +314,18 @@ mod tests {
 
     #[test]
     fn a_template_lists_its_versions_with_marks() {
-        let t: TemplateInfo = serde_json::from_value(serde_json::json!({
+        let mut manifest = manifest();
+        manifest["license"] = "Apache-2.0".into();
+        manifest["homepage"] = "https://shop.example.com".into();
+        let t: TemplateView = serde_json::from_value(serde_json::json!({
             "name": "acme/shop", "version": "1.2.0", "title": "Shop", "summary": "A shop.",
+            "digest": "sha256:2222222222222222222222222222222222222222222222222222222222222222",
+            "size": 1024, "upgrade_from": null, "yanked": false, "published_at": "2025-03-02T00:00:00Z",
+            "package_url": "/api/v1/templates/acme/shop/versions/1.2.0/package", "icon_url": null,
+            "readme": null, "changelog": null,
             "category": "other", "tags": ["retail", "web"], "namespace": "acme",
-            "manifest": {"license": "Apache-2.0", "homepage": "https://shop.example.com"},
+            "created_at": "2025-03-01T00:00:00Z", "updated_at": "2025-03-03T00:00:00Z",
+            "manifest": manifest,
             "versions": [
                 {"version": "2.0.0-rc.1", "digest": "sha256:1111111111111111111111111111111111111111111111111111111111111111", "published_at": "2025-03-03T00:00:00Z", "yanked": false},
                 {"version": "1.2.0", "digest": "sha256:2222222222222222222222222222222222222222222222222222222222222222", "published_at": "2025-03-02T00:00:00Z", "yanked": false},

@@ -10,6 +10,7 @@ mod install;
 mod lint;
 mod package;
 mod publish;
+mod release;
 mod resolve;
 mod rollback;
 mod schema;

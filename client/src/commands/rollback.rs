@@ -1,7 +1,8 @@
 //! `souk rollback`: apply an earlier revision again, as a new revision.
 
-use super::install::{finish, open, Access};
+use super::release::{finish, open};
 use super::ExitStatus;
+use crate::agent::Access;
 use crate::cli::RollbackArgs;
 use crate::error::Error;
 use crate::output::Printer;

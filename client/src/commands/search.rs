@@ -4,7 +4,8 @@ use super::ExitStatus;
 use crate::cli::SearchArgs;
 use crate::error::Error;
 use crate::output::{count, table, Printer};
-use crate::registry::{RegistryClient, SearchQuery, TemplateSummary};
+use crate::registry::{RegistryClient, SearchQuery};
+use souk_schema::wire::TemplateSummary;
 
 /// Prints a table (name, latest version, category, title — summary) cut to the
 /// terminal's width; with `--output json`, the registry's `{items, total, facets}`.
@@ -31,7 +32,7 @@ pub async fn search(
             format!(
                 "no templates on page {} ({} in all)",
                 args.page,
-                count(page.total as usize, "match")
+                count(page.total, "match")
             )
         } else {
             "no templates match".to_string()
@@ -51,17 +52,17 @@ pub async fn search(
     let last = first + page.items.len() as u64 - 1;
     printer.status(&format!(
         "{first}-{last} of {}",
-        count(page.total as usize, "template")
+        count(page.total, "template")
     ));
-    if last < page.total {
+    if last < page.total as u64 {
         printer.hint(&format!("more with `--page {}`", args.page + 1));
     }
     Ok(ExitStatus::Success)
 }
 
 fn row(item: &TemplateSummary) -> Vec<String> {
-    let title = item.title.as_deref().unwrap_or("").trim();
-    let summary = item.summary.as_deref().unwrap_or("").trim();
+    let title = item.title.trim();
+    let summary = item.summary.trim();
     let text = match (title.is_empty(), summary.is_empty()) {
         (false, false) => format!("{title} — {summary}"),
         (false, true) => title.to_string(),
@@ -70,7 +71,7 @@ fn row(item: &TemplateSummary) -> Vec<String> {
     vec![
         item.name.clone(),
         item.version.clone(),
-        item.category.clone().unwrap_or_else(|| "-".into()),
+        item.category.clone(),
         // A summary written over several lines still takes one row.
         text.split_whitespace().collect::<Vec<_>>().join(" "),
     ]

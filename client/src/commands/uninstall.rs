@@ -1,8 +1,9 @@
 //! `souk uninstall`: remove a release's containers, network and (unless
 //! `--keep-data`) volumes, and forget it.
 
-use super::install::{open, Access};
+use super::release::open;
 use super::ExitStatus;
+use crate::agent::Access;
 use crate::cli::UninstallArgs;
 use crate::error::Error;
 use crate::output::Printer;

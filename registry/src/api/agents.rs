@@ -2,9 +2,10 @@
 
 use super::TemplatePath;
 use crate::auth::{authenticate, BearerToken};
-use crate::domain::fleet::{self, FleetView, Report};
+use crate::domain::fleet;
 use crate::error::{ErrorBody, Result};
-use crate::startup::AppState;
+use souk_schema::wire::{AgentReport, FleetView};
+use crate::state::AppState;
 use actix_web::web::{Data, Json, Path};
 use actix_web::HttpResponse;
 
@@ -14,7 +15,7 @@ use actix_web::HttpResponse;
     path = "/api/v1/agents/{agent_id}/report",
     tag = "agents",
     params(("agent_id" = String, Path, description = "The agent's id, `A-Z a-z 0-9 - _ .`")),
-    request_body = Report,
+    request_body = AgentReport,
     security(("token" = [])),
     responses(
         (status = 204, description = "Kept as the agent's latest report"),
@@ -27,7 +28,7 @@ pub async fn report(
     state: Data<AppState>,
     token: BearerToken,
     agent_id: Path<String>,
-    body: Json<Report>,
+    body: Json<AgentReport>,
 ) -> Result<HttpResponse> {
     let who = authenticate(&state.db, &token).await?;
     fleet::report(&state, &who, &agent_id, body.into_inner()).await?;

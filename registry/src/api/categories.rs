@@ -1,9 +1,10 @@
 //! `GET /categories`.
 
-use super::views::CategoryView;
+use super::views::category;
 use crate::domain::catalog;
 use crate::error::{ErrorBody, Result};
-use crate::startup::AppState;
+use souk_schema::wire::Category;
+use crate::state::AppState;
 use actix_web::web::{Data, Json};
 
 /// Every market category, with how many templates it holds.
@@ -12,10 +13,11 @@ use actix_web::web::{Data, Json};
     path = "/api/v1/categories",
     tag = "market",
     responses(
-        (status = 200, description = "Categories in display order", body = Vec<CategoryView>),
+        (status = 200, description = "Categories in display order", body = Vec<Category>),
         (status = 500, body = ErrorBody),
     )
 )]
-pub async fn list(state: Data<AppState>) -> Result<Json<Vec<CategoryView>>> {
-    Ok(Json(catalog::categories(&state).await?))
+pub async fn list(state: Data<AppState>) -> Result<Json<Vec<Category>>> {
+    let categories = catalog::categories(&state).await?;
+    Ok(Json(categories.into_iter().map(category).collect()))
 }

@@ -1,9 +1,9 @@
 //! `GET /events`: the feed agents follow, with long polling.
 
-use super::views::EventsPage;
 use crate::domain::feed;
 use crate::error::{Error, ErrorBody, Result};
-use crate::startup::AppState;
+use souk_schema::wire::EventsPage;
+use crate::state::AppState;
 use actix_web::web::{Data, Json, Query};
 use serde::Deserialize;
 use souk_schema::TemplateName;
@@ -62,5 +62,5 @@ pub async fn list(state: Data<AppState>, params: Query<EventParams>) -> Result<J
         })
         .transpose()?
         .filter(|names| !names.is_empty());
-    Ok(Json(feed::events(&state, since, wait, templates).await?))
+    Ok(Json(feed::events(&state, since, wait, templates).await?.into()))
 }

@@ -1,7 +1,7 @@
 //! JSON errors for everything that does not reach a handler: unknown routes,
 //! malformed paths, queries and JSON bodies, and actix's own error responses.
 
-use crate::error::{Error, ErrorBody};
+use crate::error::{error_body, Error};
 use actix_web::body::MessageBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -82,7 +82,7 @@ pub fn json_errors<B: MessageBody + 'static>(
     if let Some(allow) = res.headers().get(header::ALLOW) {
         out.insert_header((header::ALLOW, allow.clone()));
     }
-    let out = out.json(ErrorBody::new(code, message));
+    let out = out.json(error_body(code, message));
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, out).map_into_right_body(),
     ))

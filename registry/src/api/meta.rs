@@ -1,10 +1,10 @@
 //! Health, the template JSON Schema, the OpenAPI document and the metrics.
 
 use super::openapi::ApiDoc;
-use super::views::Health;
 use crate::domain::{catalog, index};
 use crate::error::{ErrorBody, Result};
-use crate::startup::AppState;
+use souk_schema::wire::{Health, SearchStatus};
+use crate::state::AppState;
 use actix_web::web::{Data, Json};
 use actix_web::HttpResponse;
 use std::sync::OnceLock;
@@ -22,7 +22,9 @@ use utoipa::OpenApi;
 )]
 pub async fn health(state: Data<AppState>) -> Result<Json<Health>> {
     catalog::health(&state).await?;
-    Ok(Json(Health { status: "ok" }))
+    Ok(Json(Health {
+        status: "ok".into(),
+    }))
 }
 
 /// The search index: its backend and whether it holds every committed event
@@ -31,9 +33,9 @@ pub async fn health(state: Data<AppState>) -> Result<Json<Health>> {
     get,
     path = "/api/v1/search/status",
     tag = "meta",
-    responses((status = 200, body = index::SearchStatus))
+    responses((status = 200, body = SearchStatus))
 )]
-pub async fn search_status(state: Data<AppState>) -> Json<index::SearchStatus> {
+pub async fn search_status(state: Data<AppState>) -> Json<SearchStatus> {
     Json(index::status(&state).await)
 }
 

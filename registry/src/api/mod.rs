@@ -1,4 +1,5 @@
-//! The HTTP handlers, one file per resource, and the wire types.
+//! The HTTP handlers, one file per resource; the conversion of domain types
+//! to the wire types of `souk_schema::wire` (`views.rs`); the middleware.
 //!
 //! Handlers are thin: extract, parse into domain types (a path that cannot name
 //! a template is a 404), call one function of [`crate::domain`], map the result
@@ -9,6 +10,7 @@ pub mod categories;
 pub mod events;
 pub mod fallback;
 pub mod meta;
+pub mod middleware;
 pub mod openapi;
 pub mod resolve;
 pub mod templates;

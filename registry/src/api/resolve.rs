@@ -1,10 +1,10 @@
 //! `GET /templates/{ns}/{name}/resolve`.
 
-use super::views::ResolutionView;
 use super::TemplatePath;
 use crate::domain::resolve;
 use crate::error::{Error, ErrorBody, Result};
-use crate::startup::AppState;
+use souk_schema::wire::Resolution;
+use crate::state::AppState;
 use actix_web::web::{Data, Json, Path, Query};
 use semver::{Version, VersionReq};
 use serde::Deserialize;
@@ -29,7 +29,7 @@ pub struct ResolveParams {
     tag = "market",
     params(TemplatePath, ResolveParams),
     responses(
-        (status = 200, body = ResolutionView),
+        (status = 200, body = Resolution),
         (status = 400, description = "`invalid_requirement` or `invalid_version`", body = ErrorBody),
         (status = 404, description = "`template_not_found` or `no_matching_version`", body = ErrorBody),
     )
@@ -38,7 +38,7 @@ pub async fn resolve(
     state: Data<AppState>,
     path: Path<TemplatePath>,
     params: Query<ResolveParams>,
-) -> Result<Json<ResolutionView>> {
+) -> Result<Json<Resolution>> {
     let name = path.parse()?;
     let req_text = params.req.as_deref().unwrap_or("*");
     let req = VersionReq::parse(req_text).map_err(|e| {

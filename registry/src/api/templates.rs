@@ -1,11 +1,11 @@
 //! `/templates`: search and browse, publish, and one template.
 
-use super::views::{SearchResults, Suggestions, TemplateView, VersionView};
+use super::views::{template_json, version_view};
 use super::TemplatePath;
 use crate::auth::{authenticate, BearerToken};
 use crate::domain::{catalog, publish as publishing, templates};
-use crate::error::{Error, ErrorBody, Result};
-use crate::startup::AppState;
+use crate::error::{Error, Result};
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::web::{Data, Json, Path, Payload, Query};
 use actix_web::{HttpRequest, HttpResponse};
@@ -13,6 +13,9 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use souk_schema::package::MAX_PACKAGE_BYTES;
+use souk_schema::wire::{
+    ErrorBody, SearchResults, Suggestion, Suggestions, TemplateView, VersionView, PREFIX,
+};
 use utoipa::IntoParams;
 
 /// The query of `GET /templates`.
@@ -75,7 +78,7 @@ pub async fn search(
         page: p.page.unwrap_or(1),
         per_page: p.per_page.unwrap_or(catalog::DEFAULT_PER_PAGE),
     };
-    Ok(Json(catalog::search(&state, search).await?))
+    Ok(Json(catalog::search(&state, search).await?.into()))
 }
 
 /// Names and titles for the search box, as the user types (at most 8).
@@ -91,7 +94,10 @@ pub async fn suggest(
     params: Query<SuggestParams>,
 ) -> Result<Json<Suggestions>> {
     let q = params.into_inner().q.unwrap_or_default();
-    Ok(Json(catalog::suggest(&state, &q).await?))
+    let items = catalog::suggest(&state, &q).await?;
+    Ok(Json(Suggestions {
+        items: items.into_iter().map(Suggestion::from).collect(),
+    }))
 }
 
 /// The media types a package may be sent as.
@@ -176,12 +182,11 @@ pub async fn publish(
     require_gzip(&req)?;
     let who = authenticate(&state.db, &token).await?;
     let bytes = read_body(&req, body, MAX_PACKAGE_BYTES).await?;
-    let version = publishing::publish(&state, &who, bytes).await?;
+    let published = publishing::publish(&state, &who, bytes).await?;
+    let version = version_view(&published.template, &published.version);
     let location = format!(
-        "{}/templates/{}/versions/{}",
-        super::views::PREFIX,
-        version.name,
-        version.version
+        "{PREFIX}/templates/{}/versions/{}",
+        version.name, version.version
     );
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
@@ -204,5 +209,5 @@ pub async fn show(state: Data<AppState>, path: Path<TemplatePath>) -> Result<Htt
     let name = path.parse()?;
     Ok(HttpResponse::Ok()
         .insert_header(header::ContentType::json())
-        .body(templates::show_json(&state, &name).await?))
+        .body(template_json(&*templates::show(&state, &name).await?)?))
 }

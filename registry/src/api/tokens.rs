@@ -1,10 +1,10 @@
 //! `POST /tokens`: minting API tokens (admins only).
 
-use super::views::{NewToken, TokenRequest};
 use crate::auth::{authenticate, BearerToken};
 use crate::domain::tokens;
 use crate::error::{ErrorBody, Result};
-use crate::startup::AppState;
+use souk_schema::wire::{NewToken, TokenRequest};
+use crate::state::AppState;
 use actix_web::web::{Data, Json};
 use actix_web::HttpResponse;
 

@@ -1,12 +1,13 @@
 //! `/templates/{ns}/{name}/versions/{version}`: one version, its package, its
 //! icon, and yanking.
 
-use super::views::{VersionDetail, VersionView, YankRequest};
+use super::views::version_view;
 use super::VersionPath;
 use crate::auth::{authenticate, BearerToken};
 use crate::domain::templates::{self, Download};
 use crate::error::{Error, ErrorBody, Result};
-use crate::startup::AppState;
+use souk_schema::wire::{VersionDetail, VersionView, YankRequest};
+use crate::state::AppState;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::web::{Bytes, Data, Json, Path};
 use actix_web::{HttpRequest, HttpResponse};
@@ -27,7 +28,9 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 )]
 pub async fn show(state: Data<AppState>, path: Path<VersionPath>) -> Result<Json<VersionDetail>> {
     let (name, version) = path.parse()?;
-    Ok(Json(templates::version(&state, &name, &version).await?))
+    Ok(Json(VersionDetail::from(
+        &templates::version(&state, &name, &version).await?,
+    )))
 }
 
 /// The package (`.tgz`). Yanked versions still download. The `ETag` is the
@@ -135,7 +138,6 @@ pub async fn yank(
             .map_err(|e| Error::BadRequest(format!("expected `{{\"yanked\": true|false}}`: {e}")))?
             .yanked
     };
-    Ok(Json(
-        templates::yank(&state, &who, &name, &version, yanked).await?,
-    ))
+    let (t, v) = templates::yank(&state, &who, &name, &version, yanked).await?;
+    Ok(Json(version_view(&t, &v)))
 }

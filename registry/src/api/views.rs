@@ -1,69 +1,27 @@
-//! The wire types of the HTTP API (api.md): what responses look like, built from
-//! database rows and search documents with `From`. Field names are a contract:
-//! add freely, rename none.
+//! Domain types and rows → the wire types of `souk_schema::wire`, the one
+//! definition of every body the API answers (the CLI and the agent read the
+//! same types). The HTML pages convert through here too.
 
-use crate::db::{
-    utc, CategoryRow, EventRow, TemplateRow, TemplateWithVersions, VersionMetaRow, VersionRow,
-};
+use crate::cache::{TemplateDoc, VersionDoc};
+use crate::db::{utc, CategoryRow, EventRow, TemplateRow, VersionMetaRow};
+use crate::domain::catalog::SearchPage;
+use crate::domain::feed::FeedPage;
+use crate::error::{Error, Result};
 use crate::search::Document;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use utoipa::ToSchema;
+use bytes::Bytes;
+use souk_schema::wire::{
+    version_url, Category, Event, EventsPage, Facets, SearchResults, Suggestion, TemplateSummary,
+    TemplateView, VersionDetail, VersionEntry, VersionView,
+};
 
-/// The API's path prefix.
-pub const PREFIX: &str = "/api/v1";
-
-fn version_url(template: &str, version: &str, what: &str) -> String {
-    format!("{PREFIX}/templates/{template}/versions/{version}/{what}")
-}
-
-/// `GET /health`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Health {
-    /// Always `ok` when the status is 200.
-    pub status: &'static str,
-}
-
-/// A market category.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CategoryView {
-    pub slug: String,
-    pub name: String,
-    pub name_zh: String,
-    /// Templates with at least one version in this category that is not yanked.
-    pub count: i64,
-}
-
-impl From<(CategoryRow, i64)> for CategoryView {
-    fn from((c, count): (CategoryRow, i64)) -> Self {
-        CategoryView {
-            slug: c.slug,
-            name: c.name,
-            name_zh: c.name_zh,
-            count,
-        }
+/// A category and how many templates it holds.
+pub fn category((c, count): (CategoryRow, i64)) -> Category {
+    Category {
+        slug: c.slug,
+        name: c.name,
+        name_zh: c.name_zh,
+        count,
     }
-}
-
-/// A template in search results: its latest version's fields.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TemplateSummary {
-    /// `namespace/name`.
-    pub name: String,
-    pub namespace: String,
-    pub title: String,
-    pub summary: String,
-    pub category: String,
-    pub tags: Vec<String>,
-    /// The latest version.
-    pub version: String,
-    pub updated_at: DateTime<Utc>,
-    pub icon_url: Option<String>,
-    /// Every version is yanked: shown last, and nothing resolves to it.
-    pub yanked: bool,
-    /// Releases that agents report running the template.
-    pub installs: u64,
 }
 
 impl From<Document> for TemplateSummary {
@@ -85,53 +43,34 @@ impl From<Document> for TemplateSummary {
     }
 }
 
-/// `GET /templates/suggest`: what the search box offers as the user types.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Suggestions {
-    pub items: Vec<Suggestion>,
+impl From<SearchPage> for SearchResults {
+    fn from(p: SearchPage) -> Self {
+        SearchResults {
+            items: p.hits.items.into_iter().map(TemplateSummary::from).collect(),
+            total: p.hits.total,
+            page: p.page,
+            per_page: p.per_page,
+            facets: Facets {
+                category: p.hits.categories,
+                tags: p.hits.tags,
+            },
+        }
+    }
 }
 
-/// One suggestion: a template's name and title.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Suggestion {
-    /// `namespace/name`.
-    pub name: String,
-    pub title: String,
-}
-
-/// `GET /templates`: one page of matches, the total and the facets.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SearchResults {
-    pub items: Vec<TemplateSummary>,
-    /// All matches, over every page.
-    pub total: usize,
-    pub page: usize,
-    pub per_page: usize,
-    pub facets: Facets,
-}
-
-/// Counts over all matches (filters applied).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Facets {
-    /// Category slug → matches.
-    pub category: BTreeMap<String, usize>,
-    /// Tag → matches.
-    pub tags: BTreeMap<String, usize>,
-}
-
-/// A version in a template's version list.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct VersionEntry {
-    pub version: String,
-    pub digest: String,
-    pub published_at: DateTime<Utc>,
-    pub yanked: bool,
+impl From<Document> for Suggestion {
+    fn from(d: Document) -> Self {
+        Suggestion {
+            name: d.name,
+            title: d.title,
+        }
+    }
 }
 
 impl From<&VersionMetaRow> for VersionEntry {
     fn from(v: &VersionMetaRow) -> Self {
         VersionEntry {
-            version: v.version.clone(),
+            version: v.semver(),
             digest: v.digest.clone(),
             published_at: utc(v.published_at),
             yanked: v.yanked,
@@ -139,131 +78,66 @@ impl From<&VersionMetaRow> for VersionEntry {
     }
 }
 
-/// A version: what publish and yank answer.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct VersionView {
-    /// `namespace/name`.
-    pub name: String,
-    pub version: String,
-    /// `sha256:<hex>` of the package.
-    pub digest: String,
-    /// Size of the package in bytes.
-    pub size: i64,
-    pub title: String,
-    pub summary: String,
-    pub category: String,
-    pub tags: Vec<String>,
-    /// Installed versions that may upgrade straight to this one; `null`: any older.
-    pub upgrade_from: Option<String>,
-    pub yanked: bool,
-    pub published_at: DateTime<Utc>,
-    pub package_url: String,
-    pub icon_url: Option<String>,
-}
-
-impl From<(&TemplateRow, &VersionMetaRow)> for VersionView {
-    fn from((t, v): (&TemplateRow, &VersionMetaRow)) -> Self {
-        let name = t.full_name();
-        VersionView {
-            package_url: version_url(&name, &v.version, "package"),
-            icon_url: v
-                .icon
-                .as_ref()
-                .map(|_| version_url(&name, &v.version, "icon")),
-            name,
-            version: v.version.clone(),
-            digest: v.digest.clone(),
-            size: v.size,
-            title: v.title.clone(),
-            summary: v.summary.clone(),
-            category: v.category.clone(),
-            tags: v.tag_list(),
-            upgrade_from: v.upgrade_from.clone(),
-            yanked: v.yanked,
-            published_at: utc(v.published_at),
-        }
+/// A version's metadata, as publish and yank answer it.
+pub fn version_view(t: &TemplateRow, v: &VersionMetaRow) -> VersionView {
+    let name = t.full_name();
+    VersionView {
+        package_url: version_url(&name, &v.version, "package"),
+        icon_url: v
+            .icon
+            .as_ref()
+            .map(|_| version_url(&name, &v.version, "icon")),
+        name,
+        version: v.semver(),
+        digest: v.digest.clone(),
+        size: v.size,
+        title: v.title.clone(),
+        summary: v.summary.clone(),
+        category: v.category.clone(),
+        tags: v.tag_list(),
+        upgrade_from: v.upgrade_from.clone(),
+        yanked: v.yanked,
+        published_at: utc(v.published_at),
     }
 }
 
-/// A version in full: its metadata, the normalised manifest, readme and changelog.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct VersionDetail {
-    #[serde(flatten)]
-    pub version: VersionView,
-    /// The manifest (`souk.yaml`) as normalised JSON.
-    #[schema(value_type = Object)]
-    pub manifest: serde_json::Value,
-    /// The readme's markdown.
-    pub readme: Option<String>,
-    /// The changelog's markdown.
-    pub changelog: Option<String>,
-}
-
-impl From<(&TemplateRow, &VersionRow)> for VersionDetail {
-    fn from((t, v): (&TemplateRow, &VersionRow)) -> Self {
+impl From<&VersionDoc> for VersionDetail {
+    fn from(d: &VersionDoc) -> Self {
         VersionDetail {
-            version: VersionView::from((t, &v.meta)),
-            manifest: serde_json::from_str(&v.manifest).unwrap_or(serde_json::Value::Null),
-            readme: v.readme.clone(),
-            changelog: v.changelog.clone(),
+            version: version_view(&d.template, &d.version.meta),
+            manifest: d.manifest.clone(),
+            readme: d.version.readme.clone(),
+            changelog: d.version.changelog.clone(),
         }
     }
 }
 
-/// A template: its latest version in full, and every version, newest first.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TemplateView {
-    #[serde(flatten)]
-    pub latest: VersionDetail,
-    pub namespace: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// Highest semver first.
-    pub versions: Vec<VersionEntry>,
-}
-
-impl From<(&TemplateWithVersions, &VersionRow)> for TemplateView {
-    /// `t.versions` must already be sorted newest first.
-    fn from((t, latest): (&TemplateWithVersions, &VersionRow)) -> Self {
+impl From<&TemplateDoc> for TemplateView {
+    fn from(d: &TemplateDoc) -> Self {
+        let t = &d.template.template;
         TemplateView {
-            latest: VersionDetail::from((&t.template, latest)),
-            namespace: t.template.namespace.clone(),
-            created_at: utc(t.template.created_at),
-            updated_at: utc(t.template.updated_at),
-            versions: t.versions.iter().map(VersionEntry::from).collect(),
+            latest: VersionDetail::from(&d.latest),
+            namespace: t.namespace.clone(),
+            created_at: utc(t.created_at),
+            updated_at: utc(t.updated_at),
+            versions: d.template.versions.iter().map(VersionEntry::from).collect(),
         }
     }
 }
 
-/// `GET …/resolve`: the chosen version and how to get there.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ResolutionView {
-    /// `namespace/name`.
-    pub template: String,
-    pub version: String,
-    pub digest: String,
-    /// Versions to install in turn, ending with `version`.
-    pub path: Vec<String>,
+/// `GET /templates/{ns}/{name}`'s body: serialised once per cached document.
+pub fn template_json(d: &TemplateDoc) -> Result<Bytes> {
+    if let Some(json) = d.rendered.get() {
+        return Ok(json.clone());
+    }
+    let json = serde_json::to_vec(&TemplateView::from(d))
+        .map_err(|e| Error::internal("serialising a template document", e))?;
+    Ok(d.rendered.get_or_init(|| Bytes::from(json)).clone())
 }
 
-/// An event of the feed.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EventView {
-    /// The cursor of this event.
-    pub id: i64,
-    /// `published`, `yanked` or `unyanked`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// `namespace/name`.
-    pub template: String,
-    pub version: String,
-    pub digest: String,
-    pub at: DateTime<Utc>,
-}
-
-impl From<EventRow> for EventView {
+impl From<EventRow> for Event {
     fn from(e: EventRow) -> Self {
-        EventView {
+        Event {
             id: e.id,
             kind: e.kind,
             template: e.template,
@@ -274,38 +148,11 @@ impl From<EventRow> for EventView {
     }
 }
 
-/// `GET /events`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EventsPage {
-    /// Oldest first, at most 100.
-    pub events: Vec<EventView>,
-    /// Pass as `since` next time: the last event's id, or the feed's head when
-    /// no event matched.
-    pub cursor: i64,
-}
-
-/// `PUT …/yank`; an empty body yanks.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct YankRequest {
-    pub yanked: bool,
-}
-
-/// `POST /tokens`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TokenRequest {
-    /// `admin`, `publish:<namespace>`, `publish:*`, `read`, `agent`.
-    pub scopes: Vec<String>,
-    #[serde(default)]
-    pub description: String,
-}
-
-/// A new token; `token` is shown this once and never again.
-#[derive(Serialize, ToSchema)]
-pub struct NewToken {
-    pub id: i64,
-    pub token: String,
-    pub scopes: Vec<String>,
-    pub description: String,
+impl From<FeedPage> for EventsPage {
+    fn from(p: FeedPage) -> Self {
+        EventsPage {
+            events: p.events.into_iter().map(Event::from).collect(),
+            cursor: p.cursor,
+        }
+    }
 }

@@ -23,6 +23,7 @@ use diesel::pg::PgConnection;
 use diesel::sql_types::{BigInt, Bool, Text};
 use diesel::{Connection, QueryResult, RunQueryDsl};
 use secrecy::{ExposeSecret, SecretString};
+use souk_schema::backoff::Backoff;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -157,14 +158,14 @@ impl Db {
 /// The listening thread: connect, LISTEN, pass notifications on; start again
 /// when the session breaks. Returns when the receiver is gone.
 fn listen(url: &SecretString, tx: &mpsc::Sender<Notice>) {
-    let mut wait = RECONNECT_MIN;
+    let mut backoff = Backoff::new(RECONNECT_MIN, RECONNECT_MAX);
     while !tx.is_closed() {
         match listen_once(url, tx) {
             Ok(()) => return,
             Err(e) => {
+                let wait = backoff.next_wait();
                 tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "the PostgreSQL listening session broke; connecting again");
                 std::thread::sleep(wait);
-                wait = (wait * 2).min(RECONNECT_MAX);
             }
         }
     }

@@ -1,11 +1,9 @@
 //! Browsing the market: categories, search, and the health of what serves it.
 
-use crate::api::views::{
-    CategoryView, Facets, SearchResults, Suggestion, Suggestions, TemplateSummary,
-};
+use crate::db::CategoryRow;
 use crate::error::{Error, Result};
-use crate::search::{Query, Sort};
-use crate::startup::AppState;
+use crate::search::{Document, Hits, Query, Sort};
+use crate::state::AppState;
 
 /// The most results one page may hold.
 pub const MAX_PER_PAGE: usize = 100;
@@ -13,14 +11,8 @@ pub const MAX_PER_PAGE: usize = 100;
 pub const DEFAULT_PER_PAGE: usize = 20;
 
 /// Every category with its number of templates, in display order.
-pub async fn categories(state: &AppState) -> Result<Vec<CategoryView>> {
-    Ok(state
-        .db
-        .categories_with_counts()
-        .await?
-        .into_iter()
-        .map(CategoryView::from)
-        .collect())
+pub async fn categories(state: &AppState) -> Result<Vec<(CategoryRow, i64)>> {
+    state.db.categories_with_counts().await
 }
 
 /// What to search for, as the caller asked.
@@ -35,13 +27,23 @@ pub struct Search {
     pub per_page: usize,
 }
 
+/// One page of matches.
+#[derive(Debug)]
+pub struct SearchPage {
+    /// The page's documents, the total and the facets over every match.
+    pub hits: Hits,
+    /// From 1.
+    pub page: usize,
+    pub per_page: usize,
+}
+
 /// Suggestions the search box shows as the user types.
 pub const SUGGESTIONS: usize = 8;
 /// Longer input is not a search-box prefix: cut there.
 const MAX_SUGGEST_CHARS: usize = 100;
 
 /// Search (or browse, with no text) one page of templates.
-pub async fn search(state: &AppState, s: Search) -> Result<SearchResults> {
+pub async fn search(state: &AppState, s: Search) -> Result<SearchPage> {
     if s.page == 0 {
         return Err(Error::BadRequest("`page` starts at 1".into()));
     }
@@ -58,25 +60,19 @@ pub async fn search(state: &AppState, s: Search) -> Result<SearchResults> {
         offset: (s.page - 1).saturating_mul(s.per_page),
         limit: s.per_page,
     };
-    let hits = state.search.search(&query).await?;
-    Ok(SearchResults {
-        items: hits.items.into_iter().map(TemplateSummary::from).collect(),
-        total: hits.total,
+    Ok(SearchPage {
+        hits: state.search.search(&query).await?,
         page: s.page,
         per_page: s.per_page,
-        facets: Facets {
-            category: hits.categories,
-            tags: hits.tags,
-        },
     })
 }
 
 /// A handful of names and titles for the search box, best first; live
 /// templates only (a yanked-only template is not worth suggesting).
-pub async fn suggest(state: &AppState, text: &str) -> Result<Suggestions> {
+pub async fn suggest(state: &AppState, text: &str) -> Result<Vec<Document>> {
     let text: String = text.chars().take(MAX_SUGGEST_CHARS).collect();
     if text.trim().is_empty() {
-        return Ok(Suggestions { items: Vec::new() });
+        return Ok(Vec::new());
     }
     let query = Query {
         text,
@@ -84,17 +80,7 @@ pub async fn suggest(state: &AppState, text: &str) -> Result<Suggestions> {
         ..Query::default()
     };
     let hits = state.search.search(&query).await?;
-    Ok(Suggestions {
-        items: hits
-            .items
-            .into_iter()
-            .filter(|d| !d.yanked)
-            .map(|d| Suggestion {
-                name: d.name,
-                title: d.title,
-            })
-            .collect(),
-    })
+    Ok(hits.items.into_iter().filter(|d| !d.yanked).collect())
 }
 
 /// Are the database and the package store reachable?

@@ -1,8 +1,8 @@
 //! The event feed agents follow, with long polling.
 
-use crate::api::views::{EventView, EventsPage};
+use crate::db::EventRow;
 use crate::error::Result;
-use crate::startup::AppState;
+use crate::state::AppState;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -10,6 +10,16 @@ use tokio::time::Instant;
 pub const PAGE_SIZE: i64 = 100;
 /// The longest a caller may ask to wait.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
+
+/// A page of the feed.
+#[derive(Debug)]
+pub struct FeedPage {
+    /// Oldest first, at most [`PAGE_SIZE`].
+    pub events: Vec<EventRow>,
+    /// Pass as `since` next time: the last event's id, or the feed's head when
+    /// no event matched.
+    pub cursor: i64,
+}
 
 /// The events after cursor `since` (of `templates` only, when given). With a
 /// `wait`, hold until one arrives or the wait is over.
@@ -21,7 +31,7 @@ pub async fn events(
     since: i64,
     wait: Duration,
     templates: Option<Vec<String>>,
-) -> Result<EventsPage> {
+) -> Result<FeedPage> {
     let deadline = Instant::now() + wait.min(MAX_WAIT);
     let mut bus = state.events.subscribe();
     let _waiting = state.metrics.waiting();
@@ -33,8 +43,8 @@ pub async fn events(
             .await?;
         if let Some(last) = page.events.last() {
             let cursor = last.id;
-            return Ok(EventsPage {
-                events: page.events.into_iter().map(EventView::from).collect(),
+            return Ok(FeedPage {
+                events: page.events,
                 cursor,
             });
         }
@@ -44,7 +54,7 @@ pub async fn events(
         let beyond = since > page.head;
         since = page.head;
         if beyond || bus.borrow().closing || Instant::now() >= deadline {
-            return Ok(EventsPage {
+            return Ok(FeedPage {
                 events: Vec::new(),
                 cursor: since,
             });

@@ -4,64 +4,13 @@
 use crate::auth::Principal;
 use crate::db::agents::{AgentReleaseRow, FleetCount};
 use crate::error::{Error, Result};
-use crate::startup::AppState;
-use serde::{Deserialize, Serialize};
+use crate::state::AppState;
+use souk_schema::wire::{AgentReport, FleetVersion, FleetView, ReleaseState};
 use souk_schema::TemplateName;
 use std::collections::BTreeMap;
-use utoipa::ToSchema;
 
-/// The states a release can be reported in.
-pub const STATES: [&str; 5] = [
-    "installing",
-    "healthy",
-    "upgrading",
-    "failed",
-    "rolled_back",
-];
 /// The most releases one report may name.
 const MAX_RELEASES: usize = 10_000;
-
-/// `POST /agents/{agent_id}/report`'s body.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct Report {
-    pub agent_version: String,
-    /// The runtime the agent drives, such as `docker 28.2.2`.
-    pub runtime: String,
-    pub releases: Vec<ReleaseReport>,
-}
-
-/// One release on the agent's site.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct ReleaseReport {
-    pub release: String,
-    /// `namespace/name`.
-    pub template: String,
-    /// The version running (none before a first install succeeds).
-    pub version: Option<String>,
-    pub revision: Option<i64>,
-    /// `installing`, `healthy`, `upgrading`, `failed` or `rolled_back`.
-    pub state: String,
-    #[serde(default)]
-    pub message: Option<String>,
-}
-
-/// `GET /templates/{ns}/{name}/fleet`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FleetView {
-    pub template: String,
-    /// Releases reported, all versions together.
-    pub total: i64,
-    /// Highest version first; releases with no version yet last.
-    pub versions: Vec<FleetVersion>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FleetVersion {
-    pub version: Option<String>,
-    pub total: i64,
-    /// State → number of releases.
-    pub states: BTreeMap<String, i64>,
-}
 
 fn valid_agent_id(id: &str) -> bool {
     (1..=128).contains(&id.len())
@@ -75,7 +24,7 @@ pub async fn report(
     state: &AppState,
     who: &Principal,
     agent_id: &str,
-    report: Report,
+    report: AgentReport,
 ) -> Result<()> {
     who.require_agent()?;
     if !valid_agent_id(agent_id) {
@@ -92,12 +41,8 @@ pub async fn report(
     for (i, r) in report.releases.into_iter().enumerate() {
         let template = TemplateName::parse(&r.template)
             .map_err(|e| Error::BadRequest(format!("`releases[{i}].template`: {e}")))?;
-        if !STATES.contains(&r.state.as_str()) {
-            return Err(Error::BadRequest(format!(
-                "`releases[{i}].state` is `{}`: expected one of {}",
-                r.state,
-                STATES.join(", ")
-            )));
+        if let Err(e) = r.state.parse::<ReleaseState>() {
+            return Err(Error::BadRequest(format!("`releases[{i}].state` is {e}")));
         }
         if r.release.is_empty() || r.release.len() > 128 {
             return Err(Error::BadRequest(format!(

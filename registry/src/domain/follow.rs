@@ -13,7 +13,7 @@
 use super::index;
 use crate::db::notify::Notice;
 use crate::error::Result;
-use crate::startup::AppState;
+use crate::state::AppState;
 use souk_schema::TemplateName;
 use std::collections::BTreeSet;
 use std::sync::Arc;

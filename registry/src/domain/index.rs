@@ -11,15 +11,15 @@ use super::latest;
 use crate::db::notify::Leadership;
 use crate::db::{utc, TemplateWithVersions};
 use crate::error::Result;
-use crate::search::Document;
-use crate::startup::AppState;
-use chrono::{DateTime, Utc};
-use serde::Serialize;
+use crate::search::{Document, Progress};
+use crate::state::AppState;
+use chrono::Utc;
+use souk_schema::wire::SearchStatus;
+use souk_schema::backoff::Backoff;
 use souk_schema::TemplateName;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
-use utoipa::ToSchema;
 
 /// Events read from the outbox per batch.
 const OUTBOX_BATCH: i64 = 500;
@@ -31,38 +31,6 @@ const RETRY_MAX: Duration = Duration::from_secs(30);
 const IDLE_POLL: Duration = Duration::from_secs(10);
 /// The advisory lock of the one replica that feeds Meilisearch.
 pub const FEEDER_LOCK: i64 = 0x736f_756d;
-
-/// How far the index has got; kept in [`AppState`] and shown by [`status`].
-#[derive(Debug, Default)]
-pub struct Progress {
-    /// The last event the index holds.
-    indexed: i64,
-    /// Sending documents right now.
-    indexing: bool,
-    /// Why the last attempt failed, until one succeeds.
-    error: Option<String>,
-    /// This replica feeds the index (Meilisearch: one replica at a time).
-    leading: bool,
-    last_success: Option<DateTime<Utc>>,
-}
-
-/// `GET /api/v1/search/status`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SearchStatus {
-    /// `embedded` or `meilisearch`.
-    pub backend: String,
-    /// `ready` (holds every committed event), `indexing` (behind, catching
-    /// up) or `error` (behind, and the last attempt failed: see `last_error`).
-    pub state: String,
-    /// The last event the index holds.
-    pub indexed_event: i64,
-    /// The last committed event.
-    pub head_event: i64,
-    /// Events committed but not yet indexed.
-    pub pending_events: i64,
-    pub last_error: Option<String>,
-    pub last_indexed_at: Option<DateTime<Utc>>,
-}
 
 fn progress(state: &AppState) -> std::sync::MutexGuard<'_, Progress> {
     state
@@ -250,7 +218,7 @@ async fn feed_once(state: &AppState) -> Result<bool> {
 pub async fn follow_outbox(state: Arc<AppState>) {
     let mut wake = state.events.subscribe();
     let mut configured = false;
-    let mut wait = RETRY_MIN;
+    let mut backoff = Backoff::new(RETRY_MIN, RETRY_MAX);
     let mut lead: Option<Leadership> = None;
     loop {
         if wake.borrow_and_update().closing {
@@ -287,9 +255,9 @@ pub async fn follow_outbox(state: Arc<AppState>) {
             feed_once(&state).await
         };
         match step.await {
-            Ok(true) => wait = RETRY_MIN,
+            Ok(true) => backoff.reset(),
             Ok(false) => {
-                wait = RETRY_MIN;
+                backoff.reset();
                 tokio::select! {
                     changed = wake.changed() => if changed.is_err() { return },
                     () = tokio::time::sleep(IDLE_POLL) => {}
@@ -301,9 +269,9 @@ pub async fn follow_outbox(state: Arc<AppState>) {
                     p.indexing = false;
                     p.error = Some(e.to_string());
                 }
+                let wait = backoff.next_wait();
                 tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "could not feed the search index; retrying");
                 tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(RETRY_MAX);
             }
         }
     }

@@ -1,7 +1,6 @@
 //! What the registry does, independent of HTTP: each handler parses its request
 //! into domain types and calls one function here.
 
-pub mod cache;
 pub mod catalog;
 pub mod feed;
 pub mod fleet;

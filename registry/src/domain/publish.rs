@@ -15,11 +15,10 @@
 //! of the same version) is the same 409 as the check in 2.
 
 use super::{blocking, follow};
-use crate::api::views::VersionView;
 use crate::auth::Principal;
-use crate::db::NewVersion;
+use crate::db::{NewVersion, Published};
 use crate::error::{Error, Result};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::PackageRef;
 use bytes::Bytes;
 use souk_schema::package::{unpack, Package};
@@ -28,7 +27,7 @@ use std::time::Instant;
 
 /// Publish the package `bytes` on behalf of `who`. The HTTP handler and the demo
 /// catalog both come through here.
-pub async fn publish(state: &AppState, who: &Principal, bytes: Bytes) -> Result<VersionView> {
+pub async fn publish(state: &AppState, who: &Principal, bytes: Bytes) -> Result<Published> {
     let started = Instant::now();
     let package = check(state, who, bytes.clone()).await?;
     let template = &package.template;
@@ -51,7 +50,7 @@ pub async fn publish(state: &AppState, who: &Principal, bytes: Bytes) -> Result<
         duration_ms = started.elapsed().as_millis() as u64,
         "published"
     );
-    Ok(VersionView::from((&published.template, &published.version)))
+    Ok(published)
 }
 
 /// Everything [`publish`] checks before it writes (steps 1 and 2): the package

@@ -1,12 +1,12 @@
 //! Picking a version for a requirement, with the upgrade path from an installed
 //! version (`souk_schema::resolve` holds the rules).
 
-use super::templates::cached;
-use crate::api::views::ResolutionView;
+use super::templates::show;
 use crate::error::{Error, Result};
-use crate::startup::AppState;
+use crate::state::AppState;
 use semver::{Version, VersionReq};
 use souk_schema::resolve::resolve as pick;
+use souk_schema::wire::Resolution;
 use souk_schema::TemplateName;
 
 /// The version of `name` to install (`from: None`) or to upgrade to from `from`.
@@ -16,8 +16,8 @@ pub async fn resolve(
     req: &VersionReq,
     from: Option<&Version>,
     pre: bool,
-) -> Result<ResolutionView> {
-    let t = cached(state, name).await?;
+) -> Result<Resolution> {
+    let t = show(state, name).await?;
     let chosen = pick(&t.candidates, req, from, pre).ok_or_else(|| Error::NoMatchingVersion {
         template: name.to_string(),
         req: req.to_string(),
@@ -35,10 +35,10 @@ pub async fn resolve(
                 "the chosen version is not among the candidates",
             )
         })?;
-    Ok(ResolutionView {
+    Ok(Resolution {
         template: name.to_string(),
-        version: chosen.version.to_string(),
+        version: chosen.version,
         digest,
-        path: chosen.path.iter().map(Version::to_string).collect(),
+        path: chosen.path,
     })
 }

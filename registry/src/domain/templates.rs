@@ -1,23 +1,22 @@
 //! Reading templates and versions, downloading packages and icons, yanking.
 
-use super::cache::Cached;
 use super::{blocking, follow, latest, newest_first};
-use crate::api::views::{TemplateView, VersionDetail, VersionView};
 use crate::auth::Principal;
-use crate::db::{TemplateRow, VersionRow};
+use crate::cache::{TemplateDoc, VersionDoc};
+use crate::db::{TemplateRow, VersionMetaRow, VersionRow};
 use crate::error::{Error, Result};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::PackageRef;
 use bytes::Bytes;
 use semver::Version;
 use souk_schema::resolve::Candidate;
 use souk_schema::{Digest, TemplateName};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-/// A template with its versions (newest first), its document and its
-/// resolution candidates: from the cache, or loaded from the database and
-/// cached; 404 when it does not exist.
-pub(super) async fn cached(state: &AppState, name: &TemplateName) -> Result<Arc<Cached>> {
+/// A template with its versions (newest first), its latest version in full
+/// and its resolution candidates: from the cache, or loaded from the database
+/// and cached; 404 when it does not exist.
+pub async fn show(state: &AppState, name: &TemplateName) -> Result<Arc<TemplateDoc>> {
     let key = name.to_string();
     if let Some(hit) = state.cache.get(&key) {
         return Ok(hit);
@@ -32,10 +31,7 @@ pub(super) async fn cached(state: &AppState, name: &TemplateName) -> Result<Arc<
     let latest = latest(&t.versions)
         .ok_or_else(|| Error::TemplateNotFound(name.to_string()))?
         .semver();
-    let (_, row) = find_version(state, name, &latest).await?;
-    let view = TemplateView::from((&t, &row));
-    let doc = serde_json::to_vec(&view)
-        .map_err(|e| Error::internal("serialising a template document", e))?;
+    let latest = version(state, name, &latest).await?;
     let candidates = t
         .versions
         .iter()
@@ -45,17 +41,40 @@ pub(super) async fn cached(state: &AppState, name: &TemplateName) -> Result<Arc<
             yanked: v.yanked,
         })
         .collect();
-    let entry = Arc::new(Cached {
+    let entry = Arc::new(TemplateDoc {
         template: t,
-        view,
-        doc: Bytes::from(doc),
+        latest,
         candidates,
+        rendered: OnceLock::new(),
     });
     state.cache.insert(key, generation, entry.clone());
     Ok(entry)
 }
 
-/// One version in full; 404 `template_not_found` or `version_not_found`.
+/// One version in full, with its manifest; 404 `template_not_found` or
+/// `version_not_found`.
+pub async fn version(
+    state: &AppState,
+    name: &TemplateName,
+    version: &Version,
+) -> Result<VersionDoc> {
+    let (template, version) = find_version(state, name, version).await?;
+    // The manifest was validated and stored by publish: failing to read it
+    // back is ours, never the caller's.
+    let manifest = serde_json::from_str(&version.manifest).map_err(|e| {
+        Error::internal(
+            format!("reading the stored manifest of `{name}@{}`", version.meta.version),
+            e,
+        )
+    })?;
+    Ok(VersionDoc {
+        template,
+        version,
+        manifest,
+    })
+}
+
+/// One version's rows; 404 `template_not_found` or `version_not_found`.
 async fn find_version(
     state: &AppState,
     name: &TemplateName,
@@ -75,26 +94,6 @@ async fn find_version(
         version: version.to_string(),
     })?;
     Ok((t, v))
-}
-
-/// A template: its latest version in full and every version, newest first.
-pub async fn show(state: &AppState, name: &TemplateName) -> Result<TemplateView> {
-    Ok(cached(state, name).await?.view.clone())
-}
-
-/// [`show`], serialised: what `GET /templates/{ns}/{name}` answers.
-pub async fn show_json(state: &AppState, name: &TemplateName) -> Result<Bytes> {
-    Ok(cached(state, name).await?.doc.clone())
-}
-
-/// One version in full.
-pub async fn version(
-    state: &AppState,
-    name: &TemplateName,
-    version: &Version,
-) -> Result<VersionDetail> {
-    let (t, v) = find_version(state, name, version).await?;
-    Ok(VersionDetail::from((&t, &v)))
 }
 
 /// What a package download answers.
@@ -196,7 +195,7 @@ pub async fn yank(
     name: &TemplateName,
     version: &Version,
     yanked: bool,
-) -> Result<VersionView> {
+) -> Result<(TemplateRow, VersionMetaRow)> {
     who.require_publish(name.namespace())?;
     let (t, v) = find_version(state, name, version).await?;
     let (row, event) = state.db.set_yanked(t.clone(), v.meta.id, yanked).await?;
@@ -204,7 +203,7 @@ pub async fn yank(
         follow::committed(state, name, id).await;
         tracing::info!(template.name = %name, template.version = %version, yanked, "yank changed");
     }
-    Ok(VersionView::from((&t, &row)))
+    Ok((t, row))
 }
 
 #[cfg(test)]

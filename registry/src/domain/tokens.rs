@@ -1,10 +1,10 @@
 //! Minting API tokens (admins only).
 
-use crate::api::views::{NewToken, TokenRequest};
 use crate::auth::{generate_token, hash_token, join_scopes, Principal, Scope};
 use crate::error::{Error, Result};
-use crate::startup::AppState;
+use crate::state::AppState;
 use secrecy::ExposeSecret;
+use souk_schema::wire::{NewToken, TokenRequest};
 
 /// Make a token with the requested scopes. The token is in the answer, once;
 /// the database keeps its hash.

@@ -9,11 +9,11 @@
 //! send the session along).
 
 use super::{render, render_with, Ctx, PageResult};
-use crate::api::views::TokenRequest;
 use crate::auth::{authenticate, BearerToken, Principal, Scope};
 use crate::domain::{publish as publishing, templates, tokens};
 use crate::error::Error;
-use crate::startup::AppState;
+use crate::state::AppState;
+use souk_schema::wire::TokenRequest;
 use actix_multipart::Multipart;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
@@ -299,10 +299,10 @@ pub async fn upload(
     };
     let outcome = if up.action == "publish" {
         match publishing::publish(&state, &who, bytes).await {
-            Ok(v) => UploadOutcome {
+            Ok(p) => UploadOutcome {
                 published: Some((
-                    format!("{}@{}", v.name, v.version),
-                    format!("/t/{}", v.name),
+                    format!("{}@{}", p.template.full_name(), p.version.version),
+                    format!("/t/{}", p.template.full_name()),
                 )),
                 ..Default::default()
             },

@@ -1,17 +1,18 @@
 //! The market: home, browse and search, a template, a version.
 
 use super::{console, render, Ctx, PageResult};
-use crate::api::views::{CategoryView, TemplateSummary, TemplateView, VersionDetail};
+use crate::api::views::category;
 use crate::api::{TemplatePath, VersionPath};
 use crate::domain::{catalog, fleet, templates};
 use crate::error::Error;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::web::{Data, Path, Query};
 use actix_web::HttpRequest;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use souk_schema::manifest::ParamType;
+use souk_schema::wire::{Category, SearchResults, TemplateSummary, TemplateView, VersionDetail};
 use souk_schema::Manifest;
 use souk_web::diff;
 use souk_web::pages::*;
@@ -34,11 +35,12 @@ fn template_href(name: &str) -> String {
 }
 
 /// Display names of the categories, in the page's language.
-struct Categories(Vec<CategoryView>);
+struct Categories(Vec<Category>);
 
 impl Categories {
     async fn load(state: &AppState) -> crate::error::Result<Categories> {
-        Ok(Categories(catalog::categories(state).await?))
+        let all = catalog::categories(state).await?;
+        Ok(Categories(all.into_iter().map(category).collect()))
     }
 
     fn name(&self, slug: &str, lang: Lang) -> String {
@@ -83,7 +85,7 @@ fn icon_slug(slug: &str) -> &str {
 /// `GET /`: categories with counts, recently updated templates, a search box.
 pub async fn home(state: Data<AppState>, ctx: Ctx) -> PageResult {
     let cats = Categories::load(&state).await.map_err(|e| ctx.fail(e))?;
-    let recent = catalog::search(
+    let recent: SearchResults = catalog::search(
         &state,
         catalog::Search {
             page: 1,
@@ -92,8 +94,9 @@ pub async fn home(state: Data<AppState>, ctx: Ctx) -> PageResult {
         },
     )
     .await
-    .map_err(|e| ctx.fail(e))?;
-    let popular = catalog::search(
+    .map_err(|e| ctx.fail(e))?
+    .into();
+    let popular: SearchResults = catalog::search(
         &state,
         catalog::Search {
             page: 1,
@@ -103,7 +106,8 @@ pub async fn home(state: Data<AppState>, ctx: Ctx) -> PageResult {
         },
     )
     .await
-    .map_err(|e| ctx.fail(e))?;
+    .map_err(|e| ctx.fail(e))?
+    .into();
     let t = ctx.lang.texts();
     let page = HomePage {
         l: ctx.layout(t.nav_market, "market"),
@@ -203,9 +207,10 @@ pub async fn browse(state: Data<AppState>, ctx: Ctx, query: Query<BrowseQuery>) 
         page,
         per_page: PER_PAGE,
     };
-    let r = catalog::search(&state, search)
+    let r: SearchResults = catalog::search(&state, search)
         .await
-        .map_err(|e| ctx.fail(e))?;
+        .map_err(|e| ctx.fail(e))?
+        .into();
     let (items, total, facets) = (r.items, r.total, r.facets);
     let cats = Categories::load(&state).await.map_err(|e| ctx.fail(e))?;
     let lang = ctx.lang;
@@ -310,12 +315,6 @@ pub async fn browse(state: Data<AppState>, ctx: Ctx, query: Query<BrowseQuery>) 
     render(&ctx, &page_view)
 }
 
-/// The manifest of a version, as the registry stored it (validated at publish).
-fn manifest_of(ctx: &Ctx, v: &VersionDetail) -> Result<Manifest, super::PageError> {
-    serde_json::from_value(v.manifest.clone())
-        .map_err(|e| ctx.fail(Error::internal("reading a stored manifest", e)))
-}
-
 fn header(
     v: &VersionDetail,
     m: &Manifest,
@@ -338,7 +337,7 @@ fn header(
             .iter()
             .map(|t| (t.clone(), with_query("/templates", &[("tag", t)])))
             .collect(),
-        version: vv.version.clone(),
+        version: vv.version.to_string(),
         icon_url: vv.icon_url.clone(),
         license: m.license.clone(),
         homepage: m
@@ -417,15 +416,17 @@ pub async fn template(
     path: Path<TemplatePath>,
 ) -> PageResult {
     let name = path.parse().map_err(|e| ctx.fail(e))?;
-    let t: TemplateView = templates::show(&state, &name)
-        .await
-        .map_err(|e| ctx.fail(e))?;
+    let t = TemplateView::from(
+        &*templates::show(&state, &name)
+            .await
+            .map_err(|e| ctx.fail(e))?,
+    );
     let cats = Categories::load(&state).await.map_err(|e| ctx.fail(e))?;
-    let m = manifest_of(&ctx, &t.latest)?;
-    let h = header(&t.latest, &m, &t.updated_at, &cats, ctx.lang);
+    let m = &t.latest.manifest;
+    let h = header(&t.latest, m, &t.updated_at, &cats, ctx.lang);
     let version = semver::Version::parse(&h.version)
         .map_err(|e| ctx.fail(Error::internal("reading a stored version", e)))?;
-    let params = params(&m);
+    let params = params(m);
     let install = install_command(&h.name, &version, &params);
     let yank = console::publisher_controls(&state, &req, &ctx, name.namespace()).await;
     let page = TemplatePage {
@@ -443,14 +444,14 @@ pub async fn template(
                 href: format!("{}/{}", h.href, v.version),
                 published: day(&v.published_at),
                 yanked: v.yanked,
-                prerelease: v.version.contains('-'),
-                current: v.version == h.version,
-                version: v.version.clone(),
+                prerelease: !v.version.pre.is_empty(),
+                current: v.version == version,
+                version: v.version.to_string(),
             })
             .collect(),
-        components: components(&m),
+        components: components(m),
         topology_svg: souk_web::topology::layout(
-            &m,
+            m,
             &format!("{} — {}", h.name, ctx.lang.texts().topology),
         )
         .render()
@@ -487,37 +488,40 @@ pub async fn version(
     }
     .parse()
     .map_err(|e| ctx.fail(e))?;
-    let this = templates::version(&state, &name, &version)
-        .await
-        .map_err(|e| ctx.fail(e))?;
+    let this = VersionDetail::from(
+        &templates::version(&state, &name, &version)
+            .await
+            .map_err(|e| ctx.fail(e))?,
+    );
     let all = templates::show(&state, &name)
         .await
         .map_err(|e| ctx.fail(e))?;
     let cats = Categories::load(&state).await.map_err(|e| ctx.fail(e))?;
-    let m = manifest_of(&ctx, &this)?;
+    let m = &this.manifest;
     // The version before this one in semver order (the list is newest first).
     let previous = all
+        .template
         .versions
         .iter()
-        .filter_map(|v| semver::Version::parse(&v.version).ok())
+        .map(|v| v.semver())
         .find(|v| *v < version);
     let (previous, diff) = match previous {
         Some(prev) => {
             let before = templates::version(&state, &name, &prev)
                 .await
                 .map_err(|e| ctx.fail(e))?;
-            let old = manifest_of(&ctx, &before)?;
+            let old = &before.manifest;
             let href = format!("/t/{name}/{prev}");
             (
                 Some((prev.to_string(), href)),
-                Some(diff::diff(&old, &prev, &m)),
+                Some(diff::diff(old, &prev, m)),
             )
         }
         None => (None, None),
     };
     let published = this.version.published_at;
-    let h = header(&this, &m, &published, &cats, ctx.lang);
-    let install = install_command(&h.name, &version, &params(&m));
+    let h = header(&this, m, &published, &cats, ctx.lang);
+    let install = install_command(&h.name, &version, &params(m));
     let page = VersionPage {
         l: ctx.layout(format!("{} {}", h.title, h.version), "market"),
         digest: this.version.digest.clone(),
@@ -527,7 +531,7 @@ pub async fn version(
         upgrade_from: this.version.upgrade_from.clone(),
         previous,
         diff,
-        components: components(&m),
+        components: components(m),
         install,
         h,
     };

@@ -51,6 +51,20 @@ pub struct Document {
     pub installs: u64,
 }
 
+/// How far the index has got; kept in `AppState` and shown by `domain::index::status`.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// The last event the index holds.
+    pub(crate) indexed: i64,
+    /// Sending documents right now.
+    pub(crate) indexing: bool,
+    /// Why the last attempt failed, until one succeeds.
+    pub(crate) error: Option<String>,
+    /// This replica feeds the index (Meilisearch: one replica at a time).
+    pub(crate) leading: bool,
+    pub(crate) last_success: Option<DateTime<Utc>>,
+}
+
 /// The order of results.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Sort {

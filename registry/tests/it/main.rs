@@ -10,6 +10,7 @@ mod events;
 mod fleet;
 mod helpers;
 mod http;
+mod layering;
 mod oci;
 mod publish;
 mod relevance;

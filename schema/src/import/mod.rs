@@ -3,26 +3,28 @@
 //! could not be carried over.
 //!
 //! Both importers fill the same [`Draft`], which owns the fix-ups every source
-//! needs: valid and unique names, environment variable names, parameters,
-//! generated HTTP hosts, package files and dependency cycles. [`Draft::finish`]
+//! needs: valid and unique names, environment variable names, parameters (secret
+//! ones included), command lines split as a shell would, `${` kept literal,
+//! generated HTTP hosts, gateway ports, package files and dependency cycles; the
+//! free functions below shape names, ports, volumes and quantities. [`Draft::finish`]
 //! writes `souk.yaml` with serde and runs it through
 //! [`parse_and_validate`](crate::validate::parse_and_validate) with its files, so
 //! an import either yields a template that lints clean or fails as a bug in the
 //! importer ([`ImportError::Bug`]); it never hands the user an invalid template.
 
 pub mod compose;
+mod draft;
 pub mod rainbond;
 mod shell;
 
-use crate::categories::DEFAULT_CATEGORIES;
 use crate::manifest::{
-    Component, Ingress, Manifest, ParamType, Parameter, Port, PortRef, Protocol, Quantity,
-    API_VERSION, KIND, MANIFEST_FILE,
+    Component, ParamType, Parameter, Port, PortRef, Protocol, Quantity, Volume, MANIFEST_FILE,
 };
 use crate::names::{is_component_like, is_param_name, is_segment, Namespace};
-use crate::validate::{is_package_path, parse_and_validate, Files};
+use crate::validate::{is_package_path, Files};
 use crate::{Error, Problems};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use draft::Draft;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -135,235 +137,6 @@ fn namespace(option: Option<&str>) -> Result<String, ImportError> {
             option: "namespace",
             message,
         })
-}
-
-/// A template being built from a source, with its files and warnings.
-pub(crate) struct Draft {
-    pub m: Manifest,
-    pub files: Files,
-    pub warnings: Vec<Warning>,
-    /// The `domain` parameter that generated HTTP hosts hang under, once needed.
-    domain_param: Option<String>,
-}
-
-impl Draft {
-    fn new(name: String, version: String, title: &str, summary: &str) -> Draft {
-        Draft {
-            m: Manifest {
-                api_version: API_VERSION.into(),
-                kind: KIND.into(),
-                name,
-                version,
-                title: clip(title, 120),
-                summary: clip(summary, 500),
-                category: "other".into(),
-                tags: vec![],
-                license: None,
-                homepage: None,
-                source: None,
-                maintainers: vec![],
-                icon: None,
-                readme: None,
-                changelog: None,
-                requires: None,
-                upgrade: None,
-                parameters: vec![],
-                config_groups: vec![],
-                plugins: vec![],
-                components: vec![],
-                ingress: Ingress::default(),
-                migrations: vec![],
-            },
-            files: Files::new(),
-            warnings: vec![],
-            domain_param: None,
-        }
-    }
-
-    fn warn(&mut self, field: impl Into<String>, reason: impl Into<String>) {
-        self.warnings.push(Warning {
-            field: field.into(),
-            reason: reason.into(),
-        });
-    }
-
-    /// Put a file in the package at `wanted` (or a free name beside it) and
-    /// return its path. The same bytes at the same path are stored once.
-    fn add_file(&mut self, wanted: &str, bytes: Vec<u8>) -> String {
-        let (stem, ext) = match wanted.rsplit_once('.') {
-            Some((s, e)) if !s.is_empty() && !e.contains('/') => (s, format!(".{e}")),
-            _ => (wanted, String::new()),
-        };
-        let mut path = wanted.to_string();
-        let mut n = 1;
-        loop {
-            match self.files.get(&path) {
-                None => break,
-                Some(b) if *b == bytes => return path,
-                Some(_) => {
-                    n += 1;
-                    path = format!("{stem}-{n}{ext}");
-                }
-            }
-        }
-        self.files.insert(path.clone(), bytes);
-        path
-    }
-
-    /// Add a parameter under its name, or a free one beside it; return the name.
-    fn add_param(&mut self, mut p: Parameter) -> String {
-        let taken: BTreeSet<&str> = self.m.parameters.iter().map(|p| p.name.as_str()).collect();
-        p.name = unique(&p.name, &taken, '_', 64);
-        let name = p.name.clone();
-        self.m.parameters.push(p);
-        name
-    }
-
-    fn has_param(&self, name: &str) -> bool {
-        self.m.parameters.iter().any(|p| p.name == name)
-    }
-
-    /// A valid environment variable name for `raw`, warning when it had to change.
-    fn env_name(&mut self, raw: &str, field: &str) -> String {
-        let mut name: String = raw
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
-            name.insert(0, '_');
-        }
-        if name != raw {
-            self.warn(
-                field,
-                format!("`{raw}` is not a valid environment variable name; renamed to `{name}`"),
-            );
-        }
-        name
-    }
-
-    /// An HTTP host for a generated route: `LABEL.${params.domain}`, where the
-    /// `domain` parameter (added on first use) is the site's base domain.
-    fn generated_host(&mut self, label: &str) -> String {
-        let param = match &self.domain_param {
-            Some(p) => p.clone(),
-            None => {
-                let p = self.add_param(Parameter {
-                    name: "domain".into(),
-                    title: Some("Base domain".into()),
-                    description: Some(
-                        "HTTP entries are served at sub-domains of it (COMPONENT.DOMAIN)".into(),
-                    ),
-                    kind: ParamType::String,
-                    default: None,
-                    required: true,
-                    pattern: Some("^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$".into()),
-                    min: None,
-                    max: None,
-                    options: vec![],
-                });
-                self.domain_param = Some(p.clone());
-                p
-            }
-        };
-        format!("{label}.${{params.{param}}}")
-    }
-
-    /// A gateway port for a stream route: `wanted`, or the next one free for
-    /// its transport.
-    fn free_stream_port(&self, wanted: u32, protocol: Protocol) -> u32 {
-        let udp = protocol == Protocol::Udp;
-        let used = |p: u32| {
-            self.m
-                .ingress
-                .stream
-                .iter()
-                .any(|r| r.port == p && (r.protocol == Some(Protocol::Udp)) == udp)
-        };
-        let mut port = wanted.clamp(1, 65535);
-        while used(port) {
-            port = if port >= 65535 { 1024 } else { port + 1 };
-        }
-        port
-    }
-
-    /// Drop the dependency edges that close a cycle (the format forbids cycles),
-    /// warning at `source_field(component)`.
-    fn break_cycles(&mut self, source_field: &dyn Fn(&str) -> String) {
-        let n = self.m.components.len();
-        let index: HashMap<String, usize> = self
-            .m
-            .components
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.name.clone(), i))
-            .collect();
-        let mut state = vec![0u8; n]; // 0 new, 1 on the stack, 2 done
-        let mut dropped = Vec::new();
-        fn visit(
-            at: usize,
-            comps: &[Component],
-            index: &HashMap<String, usize>,
-            state: &mut [u8],
-            dropped: &mut Vec<(usize, String)>,
-        ) {
-            state[at] = 1;
-            for d in &comps[at].depends_on {
-                let Some(&next) = index.get(d) else { continue };
-                match state[next] {
-                    0 => visit(next, comps, index, state, dropped),
-                    1 => dropped.push((at, d.clone())),
-                    _ => {}
-                }
-            }
-            state[at] = 2;
-        }
-        for start in 0..n {
-            if state[start] == 0 {
-                visit(start, &self.m.components, &index, &mut state, &mut dropped);
-            }
-        }
-        for (at, dep) in dropped {
-            let name = self.m.components[at].name.clone();
-            self.m.components[at].depends_on.retain(|d| *d != dep);
-            self.warn(
-                source_field(&name),
-                format!("the dependency of `{name}` on `{dep}` closes a cycle, which souk does not allow; dropped"),
-            );
-        }
-    }
-
-    /// Write `souk.yaml`, under a comment saying where it came from (`souk
-    /// import COMMAND` of `source`), and check the result.
-    fn finish(mut self, command: &str, source: &str) -> Result<Imported, ImportError> {
-        let slugs: Vec<&str> = DEFAULT_CATEGORIES.iter().map(|c| c.slug).collect();
-        self.warn(
-            "",
-            format!(
-                "the source has no market category; set to `{}`: choose one of {}",
-                self.m.category,
-                slugs.join(", ")
-            ),
-        );
-        let yaml = serde_yaml_ng::to_string(&self.m).expect("a manifest always serialises");
-        let source = source.replace(['\n', '\r'], " ");
-        let text = format!(
-            "# Imported by `souk import {command}` from {source}.\n# Read the import's warnings: each names what could not be carried over.\n{yaml}"
-        );
-        if let Err(problems) = parse_and_validate(&text, Some(&self.files)) {
-            return Err(ImportError::Bug(problems));
-        }
-        self.files.insert(MANIFEST_FILE.into(), text.into_bytes());
-        Ok(Imported {
-            files: self.files,
-            warnings: self.warnings,
-        })
-    }
 }
 
 /// `s` cut to at most `max` characters (with `…` when cut), on one line.
@@ -482,6 +255,11 @@ fn binary_quantity(bytes: u64) -> Quantity {
     })
 }
 
+/// A CPU quantity in millicores.
+fn millicores(m: u64) -> Quantity {
+    Quantity(format!("{m}m"))
+}
+
 /// Does a variable with this name hold a credential?
 fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
@@ -491,6 +269,16 @@ fn is_secret_name(name: &str) -> bool {
         || upper
             .split(|c: char| !c.is_ascii_alphanumeric())
             .any(|seg| matches!(seg, "PW" | "PASS" | "PASSWD"))
+}
+
+/// The label of a port for [`name_ports`]: the first of `candidates` whose slug
+/// starts with a letter, else its protocol.
+fn port_label<'a>(candidates: impl IntoIterator<Item = &'a str>, protocol: Protocol) -> String {
+    candidates
+        .into_iter()
+        .map(slug)
+        .find(|s| s.starts_with(|c: char| c.is_ascii_lowercase()))
+        .unwrap_or_else(|| protocol.as_str().to_string())
 }
 
 /// Name the ports of a component: by their label (protocol) when it is the only
@@ -541,6 +329,40 @@ fn new_component(name: String, image: String) -> Component {
         plugins: vec![],
         depends_on: vec![],
     }
+}
+
+/// A required parameter without a default or bounds.
+fn new_param(name: String, kind: ParamType, title: &str, description: String) -> Parameter {
+    Parameter {
+        name,
+        title: Some(title.to_string()),
+        description: Some(description),
+        kind,
+        default: None,
+        required: true,
+        pattern: None,
+        min: None,
+        max: None,
+        options: vec![],
+    }
+}
+
+/// Add a volume at `path` to `comp`, named after `raw` (or `data`) and unique
+/// among its volumes.
+fn add_volume(comp: &mut Component, raw: &str, path: String, size: Option<Quantity>) {
+    let taken: BTreeSet<&str> = comp.volumes.iter().map(|v| v.name.as_str()).collect();
+    let name = component_like(raw, "data", &taken);
+    comp.volumes.push(Volume { name, path, size });
+}
+
+/// Is `path` an absolute path in a container, without `..`?
+fn is_container_path(path: &str) -> bool {
+    path.starts_with('/') && !path.split('/').any(|s| s == "..")
+}
+
+/// `n` as a port number, when it is one (1 to 65535).
+fn port_number(n: i64) -> Option<u32> {
+    u32::try_from(n).ok().filter(|n| (1..=65535).contains(n))
 }
 
 /// A component's port by name when it declares that number, else by number.
@@ -634,6 +456,24 @@ mod tests {
         assert!(is_secret_name("API_TOKEN"));
         assert!(!is_secret_name("PWD"));
         assert!(!is_secret_name("TIMEZONE"));
+    }
+
+    #[test]
+    fn ports_and_paths() {
+        for (n, want) in [
+            (80, Some(80)),
+            (65535, Some(65535)),
+            (0, None),
+            (65536, None),
+            (-1, None),
+        ] {
+            assert_eq!(port_number(n), want, "{n}");
+        }
+        assert_eq!(port_label(["", "My Web"], Protocol::Http), "my-web");
+        assert_eq!(port_label(["9", "udp"], Protocol::Udp), "udp");
+        assert_eq!(port_label(None, Protocol::Tcp), "tcp");
+        assert!(is_container_path("/var/data"));
+        assert!(!is_container_path("data") && !is_container_path("/a/../b"));
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! Runtimes: how a [`super::render::DesiredState`] becomes running containers.
-//! One trait, [`Runtime`]; Docker Engine ([`docker::DockerRuntime`]) first.
+//! One trait, [`Runtime`]; Docker Engine ([`docker::DockerRuntime`]) first, and
+//! in tests `memory::MemoryRuntime`, an engine in memory that can fail and crash
+//! on demand.
 //!
 //! **Architecture Invariant:** the planner and the operation executor call only
 //! this trait; nothing outside `runtime/` knows Docker's API.
 
 pub mod docker;
+#[cfg(test)]
+pub mod memory;
 
 use super::render::{ComponentSpec, FileSpec};
 use std::fmt;

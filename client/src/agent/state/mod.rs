@@ -4,7 +4,10 @@
 //! Queries are synchronous diesel; [`Store::run`] puts each on tokio's
 //! blocking pool.
 
+mod lifecycle;
 mod schema;
+
+pub use lifecycle::{OperationKind, ReleaseState, RevisionOutcome, StoredState, UnknownValue};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -16,35 +19,14 @@ use std::sync::{Arc, Mutex};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/agent-sqlite");
 
-/// A release's state, as `souk status` and reports name it.
-pub mod release_state {
-    pub const INSTALLING: &str = "installing";
-    pub const HEALTHY: &str = "healthy";
-    pub const UPGRADING: &str = "upgrading";
-    pub const FAILED: &str = "failed";
-    pub const ROLLED_BACK: &str = "rolled_back";
-}
-
-/// A revision's outcome.
-pub mod outcome {
-    pub const PENDING: &str = "pending";
-    /// Running now.
-    pub const DEPLOYED: &str = "deployed";
-    /// Ran, then replaced by a later revision.
-    pub const SUPERSEDED: &str = "superseded";
-    /// Did not become healthy (or its migration failed); rolled back.
-    pub const FAILED: &str = "failed";
-    /// The agent stopped in the middle of it; rolled back on restart.
-    pub const INTERRUPTED: &str = "interrupted";
-}
-
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = releases)]
 pub struct Release {
     pub name: String,
     pub template: String,
     pub current_revision: Option<i64>,
-    pub state: String,
+    #[diesel(serialize_as = StoredState, deserialize_as = StoredState)]
+    pub state: ReleaseState,
     pub message: String,
     pub updated_at: String,
 }
@@ -58,7 +40,7 @@ pub struct Revision {
     pub digest: String,
     pub vals: String,
     pub rendered: String,
-    pub outcome: String,
+    pub outcome: RevisionOutcome,
     pub reason: Option<String>,
     pub created_at: String,
 }
@@ -67,7 +49,7 @@ pub struct Revision {
 #[diesel(table_name = journal)]
 pub struct Journal {
     pub release: String,
-    pub operation: String,
+    pub operation: OperationKind,
     pub from_revision: Option<i64>,
     pub to_revision: i64,
     pub snapshots: String,
@@ -201,7 +183,7 @@ impl Store {
         self.run(move |c| {
             c.immediate_transaction(|c| {
                 diesel::insert_into(releases::table)
-                    .values(&release)
+                    .values(release)
                     .execute(c)?;
                 diesel::insert_into(revisions::table)
                     .values(&first)
@@ -215,7 +197,7 @@ impl Store {
     pub async fn set_release(
         &self,
         name: &str,
-        state: &'static str,
+        state: ReleaseState,
         message: &str,
         current_revision: Option<i64>,
     ) -> Result<(), StoreError> {
@@ -225,7 +207,7 @@ impl Store {
             match current_revision {
                 Some(n) => diesel::update(target)
                     .set((
-                        releases::state.eq(state),
+                        releases::state.eq(StoredState(state)),
                         releases::message.eq(&message),
                         releases::current_revision.eq(n),
                         releases::updated_at.eq(now()),
@@ -233,7 +215,7 @@ impl Store {
                     .execute(c),
                 None => diesel::update(target)
                     .set((
-                        releases::state.eq(state),
+                        releases::state.eq(StoredState(state)),
                         releases::message.eq(&message),
                         releases::updated_at.eq(now()),
                     ))
@@ -305,7 +287,7 @@ impl Store {
         &self,
         release: &str,
         number: i64,
-        outcome: &'static str,
+        outcome: RevisionOutcome,
         reason: Option<String>,
     ) -> Result<(), StoreError> {
         let release = release.to_string();
@@ -437,7 +419,7 @@ mod tests {
             digest: "sha256:x".into(),
             vals: "{}".into(),
             rendered: "{}".into(),
-            outcome: outcome::PENDING.into(),
+            outcome: RevisionOutcome::Pending,
             reason: None,
             created_at: now(),
         };
@@ -445,18 +427,19 @@ mod tests {
             name: "r".into(),
             template: "acme/x".into(),
             current_revision: None,
-            state: release_state::INSTALLING.into(),
+            state: ReleaseState::Installing,
             message: String::new(),
             updated_at: now(),
         };
         store.create_release(release, rev(1)).await.unwrap();
         assert_eq!(store.add_revision(rev(0)).await.unwrap(), 2);
         store
-            .set_outcome("r", 2, outcome::FAILED, Some("probe".into()))
+            .set_outcome("r", 2, RevisionOutcome::Failed, Some("probe".into()))
             .await
             .unwrap();
         let revs = store.revisions("r").await.unwrap();
-        assert_eq!(revs[1].outcome, "failed");
+        assert_eq!(revs[1].outcome, RevisionOutcome::Failed);
+        assert_eq!(revs[1].outcome.as_str(), "failed");
         assert!(!store.init_done("r", "db", "seed").await.unwrap());
         store.mark_init_done("r", "db", "seed").await.unwrap();
         store.mark_init_done("r", "db", "seed").await.unwrap();
@@ -464,7 +447,7 @@ mod tests {
         store
             .begin(Journal {
                 release: "r".into(),
-                operation: "upgrade".into(),
+                operation: OperationKind::Upgrade,
                 from_revision: Some(1),
                 to_revision: 2,
                 snapshots: "[]".into(),

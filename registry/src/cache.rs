@@ -1,7 +1,7 @@
 //! The read cache of template documents and resolution candidates.
 //!
 //! Reads far outnumber writes (every agent resolves and re-reads on every
-//! event), so a template's versions, its document already serialised as JSON,
+//! event), so a template's versions, its latest version with its manifest,
 //! and its resolution candidates are kept in memory once read.
 //!
 //! Correctness rests on two rules:
@@ -10,32 +10,43 @@
 //!   process's own commits, within the notification's delay for those of
 //!   other replicas;
 //! - a reader inserts what it loaded only if no invalidation happened since it
-//!   began loading ([`TemplateCache::generation`]), so a slow read that raced a
+//!   began loading ([`Cache::generation`]), so a slow read that raced a
 //!   write can never put back the state before the write.
 
-use crate::api::views::TemplateView;
-use crate::db::TemplateWithVersions;
+use crate::db::{TemplateRow, TemplateWithVersions, VersionRow};
 use bytes::Bytes;
 use souk_schema::resolve::Candidate;
+use souk_schema::Manifest;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
+
+/// One version in full, as stored: its template, its row, and its manifest
+/// read back from the stored JSON.
+#[derive(Debug, Clone)]
+pub struct VersionDoc {
+    pub template: TemplateRow,
+    pub version: VersionRow,
+    pub manifest: Manifest,
+}
 
 /// What is kept of one template.
 #[derive(Debug)]
-pub struct Cached {
+pub struct TemplateDoc {
     /// The template and its versions, newest first.
     pub template: TemplateWithVersions,
-    /// `GET /templates/{ns}/{name}`.
-    pub view: TemplateView,
-    /// The same, serialised.
-    pub doc: Bytes,
+    /// The version the template is shown as (see `domain::latest`).
+    pub latest: VersionDoc,
     /// The versions as resolution sees them, in the order of `template.versions`.
     pub candidates: Vec<Candidate>,
+    /// The HTTP answer made of this entry, serialised once by the first
+    /// request that needs it and dropped with the entry: reads of a hot
+    /// template cost a copy of these bytes, not a serialisation.
+    pub rendered: OnceLock<Bytes>,
 }
 
 /// Templates by `namespace/name`.
-pub type TemplateCache = Cache<Cached>;
+pub type TemplateCache = Cache<TemplateDoc>;
 
 /// Values by name, with the generation rule described above.
 #[derive(Debug)]
