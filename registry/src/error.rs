@@ -12,8 +12,8 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-pub use souk_schema::wire::ErrorBody;
 use souk_schema::wire::ApiError;
+pub use souk_schema::wire::ErrorBody;
 use souk_schema::{Problem, Problems};
 use std::fmt::Write as _;
 

@@ -7,8 +7,8 @@ use crate::api::{
     agents, categories, events, fallback, meta, resolve, templates, tokens, versions,
 };
 use crate::pages::{self, console, market};
-use souk_schema::wire::PREFIX;
 use actix_web::web;
+use souk_schema::wire::PREFIX;
 
 /// Register every route, the extractors' JSON error handlers and the JSON 404.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -332,7 +332,8 @@ pub struct ReleaseReport {
 }
 
 /// The states a release is reported in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ReleaseState {
     Installing,
     Healthy,
@@ -413,6 +414,8 @@ mod tests {
     fn release_states_round_trip_and_name_the_accepted_values() {
         for state in ReleaseState::ALL {
             assert_eq!(state.as_str().parse::<ReleaseState>(), Ok(state));
+            let json = serde_json::to_value(state).unwrap();
+            assert_eq!(json, state.as_str());
         }
         assert_eq!(
             "sleeping".parse::<ReleaseState>().unwrap_err(),

@@ -18,6 +18,7 @@ use crate::registry::RegistryClient;
 use secrecy::SecretString;
 use semver::{Version, VersionReq};
 use serde::Deserialize;
+use souk_schema::backoff::Backoff;
 use souk_schema::package::Package;
 use souk_schema::wire::{AgentReport, ReleaseReport};
 use souk_schema::TemplateName;
@@ -25,7 +26,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// Longest wait between retries while the registry is unreachable.
+/// First and longest wait between retries while the registry is unreachable
+/// (each with jitter, so that sites do not come back in lockstep).
+const MIN_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// `agent.toml`.
@@ -115,7 +118,7 @@ pub async fn run<R: Runtime>(
         .map(|s| s.template.clone())
         .collect();
     let mut cursor: Option<i64> = None;
-    let mut backoff = Duration::from_secs(1);
+    let mut backoff = Backoff::new(MIN_BACKOFF, MAX_BACKOFF);
     loop {
         if exit_after.is_some_and(|d| started.elapsed() >= d) {
             return Ok(());
@@ -148,17 +151,17 @@ pub async fn run<R: Runtime>(
         match round.await {
             Ok(c) => {
                 cursor = Some(c);
-                backoff = Duration::from_secs(1);
+                backoff.reset();
             }
             Err(e @ (Error::Connect { .. } | Error::Timeout { .. } | Error::Request { .. })) => {
-                tracing::warn!(error = %e, retry_in_s = backoff.as_secs(), "registry unreachable; releases keep running");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                let wait = backoff.next_wait();
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "registry unreachable; releases keep running");
+                tokio::time::sleep(wait).await;
             }
             Err(e @ (Error::Api { .. } | Error::UnexpectedResponse { .. })) => {
-                tracing::warn!(error = %e, "the registry refused a request");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                let wait = backoff.next_wait();
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "the registry refused a request");
+                tokio::time::sleep(wait).await;
             }
             Err(e) => return Err(e),
         }

@@ -4,10 +4,10 @@ use super::TemplatePath;
 use crate::auth::{authenticate, BearerToken};
 use crate::domain::fleet;
 use crate::error::{ErrorBody, Result};
-use souk_schema::wire::{AgentReport, FleetView};
 use crate::state::AppState;
 use actix_web::web::{Data, Json, Path};
 use actix_web::HttpResponse;
+use souk_schema::wire::{AgentReport, FleetView};
 
 /// An agent reports its releases and their state; its previous report is replaced.
 #[utoipa::path(

@@ -3,9 +3,9 @@
 use super::views::category;
 use crate::domain::catalog;
 use crate::error::{ErrorBody, Result};
-use souk_schema::wire::Category;
 use crate::state::AppState;
 use actix_web::web::{Data, Json};
+use souk_schema::wire::Category;
 
 /// Every market category, with how many templates it holds.
 #[utoipa::path(

@@ -2,10 +2,10 @@
 
 use crate::domain::feed;
 use crate::error::{Error, ErrorBody, Result};
-use souk_schema::wire::EventsPage;
 use crate::state::AppState;
 use actix_web::web::{Data, Json, Query};
 use serde::Deserialize;
+use souk_schema::wire::EventsPage;
 use souk_schema::TemplateName;
 use std::time::Duration;
 use utoipa::IntoParams;
@@ -62,5 +62,7 @@ pub async fn list(state: Data<AppState>, params: Query<EventParams>) -> Result<J
         })
         .transpose()?
         .filter(|names| !names.is_empty());
-    Ok(Json(feed::events(&state, since, wait, templates).await?.into()))
+    Ok(Json(
+        feed::events(&state, since, wait, templates).await?.into(),
+    ))
 }

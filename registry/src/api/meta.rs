@@ -3,10 +3,10 @@
 use super::openapi::ApiDoc;
 use crate::domain::{catalog, index};
 use crate::error::{ErrorBody, Result};
-use souk_schema::wire::{Health, SearchStatus};
 use crate::state::AppState;
 use actix_web::web::{Data, Json};
 use actix_web::HttpResponse;
+use souk_schema::wire::{Health, SearchStatus};
 use std::sync::OnceLock;
 use utoipa::OpenApi;
 

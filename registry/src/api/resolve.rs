@@ -3,11 +3,11 @@
 use super::TemplatePath;
 use crate::domain::resolve;
 use crate::error::{Error, ErrorBody, Result};
-use souk_schema::wire::Resolution;
 use crate::state::AppState;
 use actix_web::web::{Data, Json, Path, Query};
 use semver::{Version, VersionReq};
 use serde::Deserialize;
+use souk_schema::wire::Resolution;
 use utoipa::IntoParams;
 
 /// The query of `resolve`.

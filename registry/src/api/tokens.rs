@@ -3,10 +3,10 @@
 use crate::auth::{authenticate, BearerToken};
 use crate::domain::tokens;
 use crate::error::{ErrorBody, Result};
-use souk_schema::wire::{NewToken, TokenRequest};
 use crate::state::AppState;
 use actix_web::web::{Data, Json};
 use actix_web::HttpResponse;
+use souk_schema::wire::{NewToken, TokenRequest};
 
 /// Make a token. The answer holds the token, shown this once; the registry
 /// keeps only its hash.

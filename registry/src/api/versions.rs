@@ -6,11 +6,11 @@ use super::VersionPath;
 use crate::auth::{authenticate, BearerToken};
 use crate::domain::templates::{self, Download};
 use crate::error::{Error, ErrorBody, Result};
-use souk_schema::wire::{VersionDetail, VersionView, YankRequest};
 use crate::state::AppState;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::web::{Bytes, Data, Json, Path};
 use actix_web::{HttpRequest, HttpResponse};
+use souk_schema::wire::{VersionDetail, VersionView, YankRequest};
 
 /// Packages and icons of a version never change.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";

@@ -46,7 +46,12 @@ impl From<Document> for TemplateSummary {
 impl From<SearchPage> for SearchResults {
     fn from(p: SearchPage) -> Self {
         SearchResults {
-            items: p.hits.items.into_iter().map(TemplateSummary::from).collect(),
+            items: p
+                .hits
+                .items
+                .into_iter()
+                .map(TemplateSummary::from)
+                .collect(),
             total: p.hits.total,
             page: p.page,
             per_page: p.per_page,

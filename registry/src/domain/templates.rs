@@ -63,7 +63,10 @@ pub async fn version(
     // back is ours, never the caller's.
     let manifest = serde_json::from_str(&version.manifest).map_err(|e| {
         Error::internal(
-            format!("reading the stored manifest of `{name}@{}`", version.meta.version),
+            format!(
+                "reading the stored manifest of `{name}@{}`",
+                version.meta.version
+            ),
             e,
         )
     })?;

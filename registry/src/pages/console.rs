@@ -13,7 +13,6 @@ use crate::auth::{authenticate, BearerToken, Principal, Scope};
 use crate::domain::{publish as publishing, templates, tokens};
 use crate::error::Error;
 use crate::state::AppState;
-use souk_schema::wire::TokenRequest;
 use actix_multipart::Multipart;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
@@ -25,6 +24,7 @@ use rand::Rng;
 use secrecy::SecretString;
 use serde::Deserialize;
 use souk_schema::package::{pack_archive, MAX_PACKAGE_BYTES};
+use souk_schema::wire::TokenRequest;
 use souk_schema::{Namespace, TemplateName};
 use souk_web::pages::*;
 

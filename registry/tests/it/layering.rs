@@ -43,7 +43,12 @@ fn uses(dir: &Path) -> Vec<(PathBuf, BTreeSet<String>)> {
 
 fn top_module(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).unwrap();
-    let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
     first.trim_end_matches(".rs").to_string()
 }
 
@@ -86,7 +91,10 @@ fn an_upward_arrow_is_found_and_a_comment_is_not() {
         std::fs::write(path, text).unwrap();
     };
     write("domain/a.rs", "use crate::api::views::X; // crate::pages\n");
-    write("db/b.rs", "fn f(s: &crate::state::AppState) { crate::domain::g() }\n");
+    write(
+        "db/b.rs",
+        "fn f(s: &crate::state::AppState) { crate::domain::g() }\n",
+    );
     write("search/c.rs", "//! see crate::domain::index\n");
     write("api/d.rs", "use crate::domain::catalog;\n");
     assert_eq!(

@@ -2,11 +2,11 @@
 //! templates, Docker [`compose`] files), with a [`Warning`] for everything that
 //! could not be carried over.
 //!
-//! Both importers fill the same [`Draft`], which owns the fix-ups every source
+//! Both importers fill the same `Draft` (`draft.rs`), which owns the fix-ups every source
 //! needs: valid and unique names, environment variable names, parameters (secret
 //! ones included), command lines split as a shell would, `${` kept literal,
 //! generated HTTP hosts, gateway ports, package files and dependency cycles; the
-//! free functions below shape names, ports, volumes and quantities. [`Draft::finish`]
+//! free functions below shape names, ports, volumes and quantities. `Draft::finish`
 //! writes `souk.yaml` with serde and runs it through
 //! [`parse_and_validate`](crate::validate::parse_and_validate) with its files, so
 //! an import either yields a template that lints clean or fails as a bug in the

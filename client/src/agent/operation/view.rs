@@ -65,15 +65,9 @@ pub struct ReleaseStatus {
     pub template: String,
     pub version: String,
     pub revision: Option<i64>,
-    #[serde(serialize_with = "by_name")]
     pub state: ReleaseState,
     pub message: String,
     pub components: Vec<ComponentStatus>,
-}
-
-/// A release's state by its name, as everywhere else.
-fn by_name<S: serde::Serializer>(state: &ReleaseState, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(state.as_str())
 }
 
 impl<R: Runtime> Agent<R> {
