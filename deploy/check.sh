@@ -7,11 +7,13 @@
 #            PyYAML); render the kustomization when kubectl is installed
 # compose    `docker-compose config` (v1.29) and `docker compose config` (v2),
 #            whichever are installed, on deploy/compose.yaml
-# systemd    `systemd-analyze verify` on deploy/systemd/souk-agent.service
-# image      build deploy/Dockerfile.local (FROM scratch: the locally built
-#            souk-registry, the libraries ldd names, CA certificates, a passwd
-#            with the non-root user), run it read-only as Kubernetes would,
-#            wait for /api/v1/health, stop it, remove it
+# systemd    `systemd-analyze verify` on deploy/systemd/souk-agent.service, and
+#            `systemd-analyze security --offline=yes` scores it at most 3.0
+# image      build the registry and agent images from deploy/Dockerfile's
+#            runtime stages (FROM scratch; the locally built binaries laid out
+#            by deploy/rootfs.sh as its build stage would), start the agent's,
+#            run the registry's read-only as Kubernetes would, wait for
+#            /api/v1/health, stop it, remove both
 #
 # Binaries: SOUK_REGISTRY_BIN and SOUK_BIN (default: $CARGO_TARGET_DIR/debug/,
 # built with cargo when missing). A check whose tool is missing is skipped with
@@ -44,7 +46,7 @@ check_manifests() {
     missing "no python3 with PyYAML (apt-get install -y python3-yaml)"
     return
   fi
-  "$py" deploy/validate_k8s.py deploy/kubernetes/registry.yaml deploy/kubernetes/agent.yaml
+  "$py" deploy/validate_k8s.py deploy/kubernetes/kustomization.yaml
   if command -v kubectl >/dev/null; then
     kubectl kustomize deploy/kubernetes >/dev/null
     echo "kubectl kustomize: ok"
@@ -86,48 +88,70 @@ check_systemd() {
     rm -rf "$tmp"
     fail "systemd-analyze verify: $out"
   fi
-  rm -rf "$tmp"
   [ -z "$out" ] || printf '%s\n' "$out"
   echo "systemd-analyze verify: ok"
+  # The sandboxing: at most 3.0 ("OK") on systemd's exposure scale.
+  local score
+  score=$(systemd-analyze security --offline=yes "$tmp/souk-agent.service" 2>&1 |
+    sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+  rm -rf "$tmp"
+  [ -n "$score" ] || fail "systemd-analyze security --offline=yes gave no exposure level"
+  awk -v s="$score" 'BEGIN { exit !(s <= 3.0) }' ||
+    fail "systemd-analyze security: exposure $score, more than 3.0"
+  echo "systemd-analyze security: exposure $score (at most 3.0)"
 }
 
 check_image() {
-  step "container image"
+  step "container images"
   if ! docker info >/dev/null 2>&1; then
     missing "the Docker Engine is not reachable"
     return
   fi
-  if [ ! -x "$registry_bin" ]; then
-    cargo build -p souk-registry
-  fi
-  local ctx tag name
+  [ -x "$registry_bin" ] || cargo build -p souk-registry
+  [ -x "$souk_bin" ] || cargo build -p souk
+  local ctx tag agent_tag name
   ctx=$(mktemp -d)
   tag="souk-registry:check-$$"
+  agent_tag="souk-agent:check-$$"
   name="souk-deploy-check-$$"
   # shellcheck disable=SC2064 # expand now: these are this run's names
-  trap "docker rm -f $name >/dev/null 2>&1 || true; docker rmi -f $tag >/dev/null 2>&1 || true; rm -rf $ctx" RETURN
+  trap "docker rm -f $name >/dev/null 2>&1 || true; docker rmi -f $tag $agent_tag >/dev/null 2>&1 || true; rm -rf $ctx" RETURN
 
-  mkdir -p "$ctx/rootfs/usr/local/bin" "$ctx/rootfs/etc/ssl/certs" "$ctx/rootfs/tmp" "$ctx/data"
-  chmod 1777 "$ctx/rootfs/tmp"
-  if command -v strip >/dev/null; then
-    strip --strip-debug -o "$ctx/rootfs/usr/local/bin/souk-registry" "$registry_bin"
-  else
-    cp "$registry_bin" "$ctx/rootfs/usr/local/bin/souk-registry"
+  # deploy/Dockerfile's runtime stages, verbatim, after a `build` stage that
+  # holds what its real one would have made (/out), from this machine's
+  # binaries: the Rust image cannot be pulled here, and the legacy builder
+  # (no buildx) builds every stage before the target.
+  sh deploy/rootfs.sh "$registry_bin" "$ctx/out/registry"
+  sh deploy/rootfs.sh "$souk_bin" "$ctx/out/agent"
+  mkdir -p "$ctx/out/data"
+  if ldd "$ctx/out/registry/usr/local/bin/souk-registry" 2>/dev/null | grep -q libpq; then
+    fail "souk-registry links a shared libpq: $(ldd "$registry_bin" | grep libpq)"
   fi
-  # The dynamic loader and every library the binary links, at their paths.
-  ldd "$registry_bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
-    while read -r lib; do cp -L --parents "$lib" "$ctx/rootfs/"; done
-  if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
-    cp /etc/ssl/certs/ca-certificates.crt "$ctx/rootfs/etc/ssl/certs/"
-  fi
-  printf 'root:x:0:0:root:/:/sbin/nologin\nsouk:x:65532:65532:souk:/var/lib/souk:/sbin/nologin\n' \
-    >"$ctx/rootfs/etc/passwd"
-  printf 'root:x:0:\nsouk:x:65532:\n' >"$ctx/rootfs/etc/group"
+  {
+    printf 'FROM scratch AS build\nCOPY out/ /out/\n'
+    sed -n '/^# == runtime stages ==$/,$p' deploy/Dockerfile
+  } >"$ctx/Dockerfile"
+  grep -q '^FROM scratch AS registry$' "$ctx/Dockerfile" ||
+    fail "deploy/Dockerfile has no '# == runtime stages ==' section with the registry stage"
 
-  docker build -q -f deploy/Dockerfile.local -t "$tag" "$ctx" >/dev/null
-  echo "built $tag ($(docker image inspect -f '{{.Size}}' "$tag") bytes)"
-  [ "$(docker image inspect -f '{{.Config.User}}' "$tag")" = "65532:65532" ] ||
-    fail "the image does not run as the non-root user 65532"
+  # (Its output only on failure: the legacy builder warns that it is deprecated.)
+  local target t
+  for target in agent registry; do
+    t=$tag
+    [ "$target" = agent ] && t=$agent_tag
+    docker build -q -f "$ctx/Dockerfile" --target "$target" -t "$t" "$ctx" >"$ctx/build.log" 2>&1 ||
+      { cat "$ctx/build.log" >&2; fail "docker build --target $target failed"; }
+  done
+  echo "built $tag ($(docker image inspect -f '{{.Size}}' "$tag") bytes) and $agent_tag from deploy/Dockerfile's runtime stages"
+  for t in "$tag" "$agent_tag"; do
+    [ "$(docker image inspect -f '{{.Config.User}}' "$t")" = "65532:65532" ] ||
+      fail "$t does not run as the non-root user 65532"
+  done
+  # The agent needs a Docker Engine and a config to run: that it starts at all
+  # (loader, libraries) is what the image can show here.
+  docker run --rm --read-only "$agent_tag" --version >/dev/null ||
+    fail "the agent image does not start"
+  echo "agent image: starts ($(docker run --rm "$agent_tag" --version))"
 
   # As Kubernetes runs it: read-only root, a writable /tmp, data in a volume.
   docker run -d --name "$name" --read-only --tmpfs /tmp -p 127.0.0.1::8080 \

@@ -9,9 +9,12 @@ files, references must resolve: a Deployment's selector matches its pod
 labels; a Service selects some Deployment's pods and targets a named port they
 declare; ConfigMaps, Secrets, PVCs and ServiceAccounts a pod uses exist; a
 RoleBinding names an existing Role and ServiceAccount; the registry's probes
-ask /api/v1/health. Exits 1 with one line per problem.
+ask /api/v1/health (/live, /ready). A kustomization.yaml among the FILEs
+stands for its resources (checked with the rest) and must set its namespace.
+Exits 1 with one line per problem.
 """
 
+import os
 import re
 import sys
 
@@ -23,9 +26,14 @@ API_VERSIONS = {
     "Service": "v1",
     "ServiceAccount": "v1",
     "PersistentVolumeClaim": "v1",
+    "Namespace": "v1",
     "Deployment": "apps/v1",
     "Role": "rbac.authorization.k8s.io/v1",
     "RoleBinding": "rbac.authorization.k8s.io/v1",
+}
+HEALTH_PATHS = {
+    "live": ("/api/v1/health/live", "/api/v1/health"),
+    "ready": ("/api/v1/health/ready", "/api/v1/health"),
 }
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
@@ -82,8 +90,11 @@ def check_container(c, where, pod_ports, refs, is_registry):
         port = get.get("port")
         if isinstance(port, str) and port not in port_names:
             problem(where, f"`{probe}` uses port `{port}`, which the container does not name")
-        if is_registry and get.get("path") != "/api/v1/health":
-            problem(where, f"`{probe}` must ask /api/v1/health, not {get.get('path')!r}")
+        # Readiness asks whether it can serve (database, store); the others only
+        # whether the process is alive, so a database outage restarts nothing.
+        allowed = HEALTH_PATHS["ready" if probe == "readinessProbe" else "live"]
+        if is_registry and get.get("path") not in allowed:
+            problem(where, f"`{probe}` must ask {' or '.join(allowed)}, not {get.get('path')!r}")
     mounts = {m.get("name") for m in c.get("volumeMounts") or []}
     for m in c.get("volumeMounts") or []:
         if not str(m.get("mountPath", "")).startswith("/"):
@@ -153,10 +164,35 @@ def check_service(doc, where, services_pods):
             problem(where, f"targetPort {target!r} is not a port of the selected pods")
 
 
+def expand_kustomizations(paths):
+    """Replace each kustomization.yaml by its resources; check its namespace."""
+    out = []
+    for path in paths:
+        if os.path.basename(path) not in ("kustomization.yaml", "kustomization.yml"):
+            out.append(path)
+            continue
+        try:
+            with open(path, encoding="utf-8") as f:
+                k = yaml.safe_load(f) or {}
+        except (OSError, yaml.YAMLError) as e:
+            problem(path, f"does not parse: {e}")
+            continue
+        ns = k.get("namespace")
+        if not isinstance(ns, str) or not DNS_LABEL.match(ns):
+            problem(path, f"must set `namespace` to a DNS label, not {ns!r}")
+        for r in k.get("resources") or []:
+            full = os.path.join(os.path.dirname(path), r)
+            if not os.path.isfile(full):
+                problem(path, f"resource `{r}` is not a file")
+            elif full not in out:
+                out.append(full)
+    return out
+
+
 def main(paths):
     objects = {}
     docs = []
-    for path in paths:
+    for path in expand_kustomizations(paths):
         try:
             with open(path, encoding="utf-8") as f:
                 loaded = list(yaml.safe_load_all(f))

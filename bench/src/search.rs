@@ -414,9 +414,12 @@ async fn main() {
     }
     if vs_tantivy || vs_tantivy_child.is_some() {
         #[cfg(feature = "tantivy")]
-        match vs_tantivy_child {
-            Some(backend) => vs_tantivy::child(n, &backend).await,
-            None => vs_tantivy::run(n),
+        {
+            match vs_tantivy_child {
+                Some(backend) => vs_tantivy::child(n, &backend).await,
+                None => vs_tantivy::run(n),
+            }
+            return;
         }
         #[cfg(not(feature = "tantivy"))]
         {
@@ -424,7 +427,6 @@ async fn main() {
             eprintln!("--vs-tantivy needs a build with `--features tantivy`");
             std::process::exit(2);
         }
-        return;
     }
     let started = Instant::now();
     let catalog = generate(n);

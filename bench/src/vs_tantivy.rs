@@ -2,12 +2,15 @@
 //! against tantivy, on the same catalog, queries and relevance table.
 //!
 //! Each backend is measured in a process of its own (this binary, run again
-//! with `--vs-tantivy-child BACKEND`), so that its resident memory is its own:
-//! the child generates the catalog and the queries, reads `VmRSS`, builds the
-//! index from a copy of the documents (both backends keep that copy, to return
-//! hits), reads `VmRSS` and `VmHWM` again, runs the 200 queries 5 times, then
-//! runs the relevance table of `registry/tests/it/relevance.rs` on the demo
-//! catalog and its fixtures. The parent prints one Markdown table.
+//! with `--vs-tantivy-child BACKEND`), so that its resident memory is its own.
+//! The child generates the catalog and the queries; reads `VmRSS`, copies the
+//! documents (both backends keep that copy, to return hits), reads it again;
+//! builds the index from the copy (timed) and reads `VmRSS` and `VmHWM`; runs
+//! the 200 queries 5 times (p50, p99, and each query's total and first hit,
+//! compared with the embedded index's by the parent); runs the relevance table
+//! of `registry/tests/it/relevance.rs` on the demo catalog and its fixtures;
+//! then replaces 100 templates one at a time, each searchable before the next
+//! (what souk does after each publish). The parent prints one Markdown table.
 //!
 //! tantivy is used as its documentation shows, with the facilities it has for
 //! what souk does: one text field per souk field (name, title, tags, summary,
@@ -27,6 +30,9 @@
 //! `raw` field of the lowercased name, short name and title matched against
 //! the whole query with a boost of 1000, and an `order_by` on the fast fields
 //! `yanked` (ascending), then the score, `installs` and `updated` (descending).
+//! tantivy indexes with a thread per core (2 here) and a 256 MiB budget,
+//! then merges its segments into one; `tantivy-ngram2-1thread` indexes with
+//! one thread, as the embedded index does.
 
 use super::{generate, ms, queries};
 use serde_json::{json, Value};
@@ -53,7 +59,14 @@ use tantivy::{
 };
 
 /// The backends, each measured in a child process.
-const BACKENDS: [&str; 3] = ["embedded", "tantivy-ngram2", "tantivy-default"];
+const BACKENDS: [&str; 4] = [
+    "embedded",
+    "tantivy-ngram2",
+    "tantivy-default",
+    "tantivy-ngram2-1thread",
+];
+/// Single-template updates measured (publish → searchable).
+const UPDATES: usize = 100;
 
 /// souk's field weights (`registry/src/search/memory.rs`), as tantivy boosts.
 const NAME: f32 = 10.0;
@@ -181,6 +194,8 @@ struct Fields {
     tag_facet: Field,
     /// Lowercased name, short name and title, whole (`raw`).
     exact: Field,
+    /// The name, whole: what an update deletes by.
+    key: Field,
     title_sort: Field,
     slot: Field,
     yanked: Field,
@@ -211,8 +226,48 @@ fn text_field(b: &mut tantivy::schema::SchemaBuilder, name: &str, tokenizer: &st
     )
 }
 
+/// The tantivy document of `d`, at `slot` in the documents kept beside.
+fn document(f: &Fields, slot: usize, d: &Document) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    let [name, title, tags, summary, readme] = [0, 1, 2, 3, 4].map(|i| f.words[i].0);
+    doc.add_text(name, &d.name);
+    doc.add_text(title, &d.title);
+    doc.add_text(summary, &d.summary);
+    doc.add_text(readme, &d.readme);
+    for t in &d.tags {
+        doc.add_text(tags, t);
+        doc.add_text(f.tag, t);
+        doc.add_facet(f.tag_facet, tantivy::schema::Facet::from_path([t.as_str()]));
+    }
+    if let [(title, _), (tags, _), (summary, _), (readme, _)] = f.cjk[..] {
+        doc.add_text(title, &d.title);
+        doc.add_text(summary, &d.summary);
+        doc.add_text(readme, &d.readme);
+        for t in &d.tags {
+            doc.add_text(tags, t);
+        }
+    }
+    doc.add_text(f.category, &d.category);
+    doc.add_facet(
+        f.category_facet,
+        tantivy::schema::Facet::from_path([d.category.as_str()]),
+    );
+    let short = d.name.split_once('/').map_or("", |(_, n)| n);
+    doc.add_text(f.exact, d.name.to_lowercase());
+    doc.add_text(f.exact, short.to_lowercase());
+    doc.add_text(f.exact, d.title.trim().to_lowercase());
+    doc.add_text(f.key, &d.name);
+    doc.add_text(f.title_sort, d.title.trim().to_lowercase());
+    doc.add_u64(f.slot, slot as u64);
+    doc.add_u64(f.yanked, u64::from(d.yanked));
+    doc.add_u64(f.installs, d.installs);
+    doc.add_i64(f.updated, d.updated_at.timestamp());
+    doc
+}
+
 impl Tantivy {
-    fn build(docs: Vec<Document>, cjk: Cjk) -> tantivy::Result<Tantivy> {
+    /// Index `docs` with `threads` indexing threads.
+    fn build(docs: Vec<Document>, cjk: Cjk, threads: usize) -> tantivy::Result<Tantivy> {
         let mut b = Schema::builder();
         let mut words = Vec::new();
         for (name, weight) in [
@@ -243,6 +298,7 @@ impl Tantivy {
             category_facet: b.add_facet_field("category_facet", FacetOptions::default()),
             tag_facet: b.add_facet_field("tag_facet", FacetOptions::default()),
             exact: b.add_text_field("exact", STRING),
+            key: b.add_text_field("key", STRING),
             title_sort: b.add_text_field("title_sort", STRING.set_fast("raw")),
             slot: b.add_u64_field("slot", FAST),
             yanked: b.add_u64_field("yanked", FAST),
@@ -256,42 +312,9 @@ impl Tantivy {
                 .filter(LowerCaser)
                 .build(),
         );
-        let mut writer: IndexWriter = index.writer(WRITER_BUDGET)?;
+        let mut writer: IndexWriter = index.writer_with_num_threads(threads, WRITER_BUDGET)?;
         for (slot, d) in docs.iter().enumerate() {
-            let mut doc = TantivyDocument::default();
-            let [name, title, tags, summary, readme] = [0, 1, 2, 3, 4].map(|i| f.words[i].0);
-            doc.add_text(name, &d.name);
-            doc.add_text(title, &d.title);
-            doc.add_text(summary, &d.summary);
-            doc.add_text(readme, &d.readme);
-            for t in &d.tags {
-                doc.add_text(tags, t);
-                doc.add_text(f.tag, t);
-                doc.add_facet(f.tag_facet, tantivy::schema::Facet::from_path([t.as_str()]));
-            }
-            if let [(title, _), (tags, _), (summary, _), (readme, _)] = f.cjk[..] {
-                doc.add_text(title, &d.title);
-                doc.add_text(summary, &d.summary);
-                doc.add_text(readme, &d.readme);
-                for t in &d.tags {
-                    doc.add_text(tags, t);
-                }
-            }
-            doc.add_text(f.category, &d.category);
-            doc.add_facet(
-                f.category_facet,
-                tantivy::schema::Facet::from_path([d.category.as_str()]),
-            );
-            let short = d.name.split_once('/').map_or("", |(_, n)| n);
-            doc.add_text(f.exact, d.name.to_lowercase());
-            doc.add_text(f.exact, short.to_lowercase());
-            doc.add_text(f.exact, d.title.trim().to_lowercase());
-            doc.add_text(f.title_sort, d.title.trim().to_lowercase());
-            doc.add_u64(f.slot, slot as u64);
-            doc.add_u64(f.yanked, u64::from(d.yanked));
-            doc.add_u64(f.installs, d.installs);
-            doc.add_i64(f.updated, d.updated_at.timestamp());
-            writer.add_document(doc)?;
+            writer.add_document(document(&f, slot, d))?;
         }
         writer.commit()?;
         // One segment answers fastest: merge what the commit left, and count
@@ -461,9 +484,24 @@ impl Tantivy {
             Sort::Relevance if q.text.trim().is_empty() => Sort::Recent,
             s => s,
         };
-        let yanked = || (SortByStaticFastValue::<u64>::for_field("yanked"), Order::Asc);
-        let updated = || (SortByStaticFastValue::<i64>::for_field("updated"), Order::Desc);
-        let installs = || (SortByStaticFastValue::<u64>::for_field("installs"), Order::Desc);
+        let yanked = || {
+            (
+                SortByStaticFastValue::<u64>::for_field("yanked"),
+                Order::Asc,
+            )
+        };
+        let updated = || {
+            (
+                SortByStaticFastValue::<i64>::for_field("updated"),
+                Order::Desc,
+            )
+        };
+        let installs = || {
+            (
+                SortByStaticFastValue::<u64>::for_field("installs"),
+                Order::Desc,
+            )
+        };
         let title = || (SortByString::for_field("title_sort"), Order::Asc);
         let q = query.as_ref();
         match (sort, rules) {
@@ -471,11 +509,14 @@ impl Tantivy {
             (Sort::Relevance, true) => self.collect(
                 &searcher,
                 q,
+                // Nested pairs: 0.27's four-key tuple drops the orders given
+                // (it sorts every key descending).
                 top.order_by((
                     yanked(),
-                    (SortBySimilarityScore, Order::Desc),
-                    installs(),
-                    updated(),
+                    (
+                        (SortBySimilarityScore, Order::Desc),
+                        (installs(), updated()),
+                    ),
                 )),
             ),
             (Sort::Recent, false) => self.collect(&searcher, q, top.order_by(updated())),
@@ -491,6 +532,22 @@ impl Tantivy {
                 top.order_by((yanked(), installs(), updated())),
             ),
         }
+    }
+
+    /// Replace one template's document and make it searchable, as souk does
+    /// after each publish: delete by name, add, commit, reload the reader.
+    fn update(
+        &mut self,
+        writer: &mut IndexWriter,
+        slot: usize,
+        d: Document,
+    ) -> tantivy::Result<()> {
+        writer.delete_term(Term::from_field_text(self.f.key, &d.name));
+        writer.add_document(document(&self.f, slot, &d))?;
+        writer.commit()?;
+        self.reader.reload()?;
+        self.docs[slot] = d;
+        Ok(())
     }
 
     /// The bytes of the index's files, as tantivy counts them.
@@ -513,18 +570,22 @@ fn status_mib(key: &str) -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-/// p50, p99 and max of 5 rounds of `queries`, and how many found nothing.
+/// p50, p99 and max of 5 rounds of `queries`, how many found nothing, and
+/// each query's total and first hit.
 fn latencies(queries: &[SoukQuery], mut search: impl FnMut(&SoukQuery) -> Hits) -> Value {
     const ROUNDS: usize = 5;
     let mut times: Vec<Duration> = Vec::with_capacity(queries.len() * ROUNDS);
     let mut empty = 0;
+    let mut answers = Vec::new();
     for round in 0..ROUNDS {
         for q in queries {
             let started = Instant::now();
             let hits = search(q);
             times.push(started.elapsed());
-            if round == 0 && hits.total == 0 {
-                empty += 1;
+            if round == 0 {
+                empty += usize::from(hits.total == 0);
+                let first = hits.items.first().map(|d| d.name.clone());
+                answers.push(json!([hits.total, first]));
             }
         }
     }
@@ -536,7 +597,32 @@ fn latencies(queries: &[SoukQuery], mut search: impl FnMut(&SoukQuery) -> Hits) 
         "p99_ms": ms(at(0.99)),
         "max_ms": ms(*times.last().unwrap()),
         "empty": empty,
+        "answers": answers,
     })
+}
+
+/// p50 and p99 of `times`, in ms.
+fn percentiles(mut times: Vec<Duration>) -> Value {
+    times.sort();
+    let at = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+    json!({
+        "p50_ms": at(0.50).as_secs_f64() * 1000.0,
+        "p99_ms": at(0.99).as_secs_f64() * 1000.0,
+    })
+}
+
+/// The documents of the update test: every 101st template, one install more
+/// and updated now.
+fn updated_docs(docs: &[Document]) -> Vec<(usize, Document)> {
+    (0..UPDATES)
+        .map(|i| {
+            let slot = (i * 101) % docs.len();
+            let mut d = docs[slot].clone();
+            d.installs += 1;
+            d.updated_at = chrono::Utc::now();
+            (slot, d)
+        })
+        .collect()
 }
 
 /// The relevance test's market: the demo catalog and the fixtures, one of
@@ -627,34 +713,47 @@ pub async fn child(n: usize, backend: &str) {
     let catalog = generate(n);
     let queries = queries(&catalog);
     let market = market().await;
+    let updates = updated_docs(&catalog.docs);
     let before = status_mib("VmRSS");
+    // Both keep a copy of the documents, to return as hits: made apart, so
+    // that the build's time and memory are the index's own.
+    let docs = catalog.docs.clone();
+    let copied = status_mib("VmRSS");
     let mut rows = Vec::new();
     if backend == "embedded" {
         let started = Instant::now();
         let memory = MemoryIndex::with_cjk(CjkMode::Bigrams);
-        memory.load(catalog.docs.clone());
+        memory.load(docs);
         let build = started.elapsed();
         let (after, peak) = (status_mib("VmRSS"), status_mib("VmHWM"));
         eprintln!("{backend}: built in {}", ms(build));
         let lat = latencies(&queries, |q| memory.query(q));
+        let mut times = Vec::new();
+        for (_, d) in updates {
+            let started = Instant::now();
+            memory.upsert(vec![d]).await.expect("an update");
+            times.push(started.elapsed());
+        }
         let small = MemoryIndex::new();
         small.load(market);
         let rel = relevance(|q| small.query(q));
         rows.push(json!({
             "backend": "embedded (souk)",
             "cjk": "bigrams (souk's tokenizer)",
+            "threads": 1,
             "build_ms": build.as_secs_f64() * 1000.0,
-            "rss_before_mib": before, "rss_after_mib": after, "hwm_mib": peak,
-            "latency": lat, "relevance": rel,
+            "rss_before_mib": before, "rss_copied_mib": copied, "rss_after_mib": after, "hwm_mib": peak,
+            "latency": lat, "update": percentiles(times), "relevance": rel,
         }));
     } else {
-        let cjk = match backend {
-            "tantivy-ngram2" => Cjk::Ngram2,
-            "tantivy-default" => Cjk::Default,
+        let (cjk, threads) = match backend {
+            "tantivy-ngram2" => (Cjk::Ngram2, 2),
+            "tantivy-default" => (Cjk::Default, 2),
+            "tantivy-ngram2-1thread" => (Cjk::Ngram2, 1),
             other => panic!("unknown backend {other}"),
         };
         let started = Instant::now();
-        let t = Tantivy::build(catalog.docs.clone(), cjk).expect("a tantivy index");
+        let mut t = Tantivy::build(docs, cjk, threads).expect("a tantivy index");
         let build = started.elapsed();
         let (after, peak) = (status_mib("VmRSS"), status_mib("VmHWM"));
         eprintln!(
@@ -662,21 +761,44 @@ pub async fn child(n: usize, backend: &str) {
             ms(build),
             t.segments
         );
-        let small = Tantivy::build(market, cjk).expect("a tantivy index");
-        for rules in [false, true] {
+        let small = Tantivy::build(market, cjk, threads).expect("a tantivy index");
+        let modes: &[bool] = if threads == 1 {
+            &[true]
+        } else {
+            &[false, true]
+        };
+        let mut measured = Vec::new();
+        for &rules in modes {
             let lat = latencies(&queries, |q| t.search(q, rules));
             let rel = relevance(|q| small.search(q, rules));
+            measured.push((rules, lat, rel));
+        }
+        let index_mib = t.bytes() as f64 / (1 << 20) as f64;
+        // Last: updates leave segments behind, and merges running.
+        let mut writer: IndexWriter = t
+            .index
+            .writer_with_num_threads(threads, WRITER_BUDGET)
+            .expect("a writer");
+        let mut times = Vec::new();
+        for (slot, d) in updates {
+            let started = Instant::now();
+            t.update(&mut writer, slot, d).expect("an update");
+            times.push(started.elapsed());
+        }
+        let update = percentiles(times);
+        for (rules, lat, rel) in measured {
             rows.push(json!({
                 "backend": format!("tantivy 0.27, {}", if rules { "+rules" } else { "bm25" }),
                 "cjk": match cjk {
                     Cjk::Ngram2 => "default tokenizer + `*_cjk` fields, ngram(2,2)",
                     Cjk::Default => "default tokenizer only",
                 },
+                "threads": threads,
                 "build_ms": build.as_secs_f64() * 1000.0,
                 "segments": t.segments,
-                "index_mib": t.bytes() as f64 / (1 << 20) as f64,
-                "rss_before_mib": before, "rss_after_mib": after, "hwm_mib": peak,
-                "latency": lat, "relevance": rel,
+                "index_mib": index_mib,
+                "rss_before_mib": before, "rss_copied_mib": copied, "rss_after_mib": after, "hwm_mib": peak,
+                "latency": lat, "update": update, "relevance": rel,
             }));
         }
     }
@@ -704,49 +826,72 @@ pub fn run(n: usize) {
         }
     }
     let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
-    println!();
-    println!("{n} templates, 200 queries x 5, release build, one process per backend:");
+    let souk = rows[0]["latency"]["answers"].clone();
+    // How many of the 200 queries match as many templates, and rank the same
+    // one first, as the embedded index.
+    let agree = |r: &Value, i: usize| {
+        let theirs = r["latency"]["answers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let ours = souk.as_array().cloned().unwrap_or_default();
+        ours.iter()
+            .zip(&theirs)
+            .filter(|(a, b)| a[i] == b[i])
+            .count()
+    };
     println!();
     println!(
-        "| backend | CJK | build | RSS after build (+growth) | peak RSS | p50 | p99 | max | found nothing | relevance | yanked last |"
+        "{n} templates, 200 queries x 5, one process per backend (RSS: growth for the documents' copy + for the index, and the process's peak):"
+    );
+    println!();
+    println!(
+        "| backend | CJK | build | RSS | p50 | p99 | one update | found nothing | same total / first hit as souk | relevance table | yanked last |"
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for r in &rows {
-        let l = &r["latency"];
-        let rel = &r["relevance"];
+        let (l, u, rel) = (&r["latency"], &r["update"], &r["relevance"]);
         println!(
-            "| {} | {} | {:.2} s | {:.0} MiB (+{:.0}) | {:.0} MiB | {:.2} ms | {:.2} ms | {:.2} ms | {}/200 | {}/{} | {} |",
+            "| {} | {} | {:.2} s ({} thread{}) | +{:.0} +{:.0} MiB, peak {:.0} | {:.2} ms | {:.2} ms | p50 {:.2} ms, p99 {:.2} ms | {}/200 | {}/200, {}/200 | {}/{} | {} |",
             r["backend"].as_str().unwrap_or("?"),
             r["cjk"].as_str().unwrap_or("?"),
             f(&r["build_ms"]) / 1000.0,
-            f(&r["rss_after_mib"]),
-            f(&r["rss_after_mib"]) - f(&r["rss_before_mib"]),
+            r["threads"],
+            if r["threads"] == 1 { "" } else { "s" },
+            f(&r["rss_copied_mib"]) - f(&r["rss_before_mib"]),
+            f(&r["rss_after_mib"]) - f(&r["rss_copied_mib"]),
             f(&r["hwm_mib"]),
             f(&l["p50_ms"]),
             f(&l["p99_ms"]),
-            f(&l["max_ms"]),
+            f(&u["p50_ms"]),
+            f(&u["p99_ms"]),
             l["empty"],
+            agree(r, 0),
+            agree(r, 1),
             rel["passed"],
             rel["of"],
             if rel["yanked_last"] == true { "yes" } else { "no" },
         );
     }
     for r in &rows {
+        let name = format!(
+            "{} ({}, {} thread(s))",
+            r["backend"].as_str().unwrap_or("?"),
+            r["cjk"].as_str().unwrap_or("?"),
+            r["threads"]
+        );
         if let Some(size) = r["index_mib"].as_f64() {
             println!(
-                "\n{} ({}): tantivy's own files {size:.1} MiB, {} segments before the merge",
-                r["backend"].as_str().unwrap_or("?"),
-                r["cjk"].as_str().unwrap_or("?"),
+                "\n{name}: tantivy's own files {size:.1} MiB; segments before the merge: {}",
                 r["segments"]
             );
         }
-        let failures = r["relevance"]["failures"].as_array().cloned().unwrap_or_default();
+        let failures = r["relevance"]["failures"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         if !failures.is_empty() {
-            println!(
-                "\n{} ({}) misses:",
-                r["backend"].as_str().unwrap_or("?"),
-                r["cjk"].as_str().unwrap_or("?")
-            );
+            println!("\n{name} misses:");
             for m in failures {
                 println!("- {}", m.as_str().unwrap_or("?"));
             }

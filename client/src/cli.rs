@@ -214,16 +214,17 @@ pub enum Command {
     )]
     Install(InstallArgs),
 
-    /// Upgrade a release to the newest version its template allows, or `--to V`.
+    /// Upgrade a release to the newest version its requirement allows, or `--to V`.
     ///
-    /// Goes through the intermediate versions that `upgrade.from` demands.
+    /// The requirement is the one given at install (`NS/NAME@^1`; `*` when none
+    /// was); `--requirement REQ` replaces it, `--to V` crosses it once. Goes through the intermediate versions that `upgrade.from` demands.
     /// Components that did not change keep their containers; changed ones are
     /// replaced (several replicas: new ones first); migrations run after a
     /// snapshot of the volumes they touch. If the new revision is not ready in
     /// time, or a migration fails, the previous revision comes back (its data
     /// restored from the snapshot) and the command exits 1.
     #[command(
-        after_help = "Examples:\n  souk upgrade wh\n  souk upgrade wh --to 1.3.0 --set retention_days=90"
+        after_help = "Examples:\n  souk upgrade wh\n  souk upgrade wh --to 1.3.0 --set retention_days=90\n  souk upgrade wh --requirement ^2"
     )]
     Upgrade(UpgradeArgs),
 
@@ -258,19 +259,34 @@ pub enum Command {
     /// agent waits and retries; running releases are never touched by an outage.
     #[command(after_help = "Examples:\n  souk agent --config /etc/souk/agent.toml")]
     Agent(AgentArgs),
+
+    /// Print the completion script of a shell.
+    #[command(
+        after_help = "Examples:\n  souk completions bash > /etc/bash_completion.d/souk\n  souk completions zsh > \"${fpath[1]}/_souk\"\n  souk completions fish > ~/.config/fish/completions/souk.fish\n  souk completions powershell >> $PROFILE"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+}
+
+/// The shells `souk completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
 }
 
 /// Where the agent keeps its state, config files and snapshots.
 #[derive(Debug, Args)]
 pub struct AgentDirArgs {
-    /// The agent's data folder (its SQLite state, config files, snapshots).
-    #[arg(
-        long = "data-dir",
-        env = "SOUK_AGENT_DIR",
-        value_name = "DIR",
-        default_value = "souk-agent"
-    )]
-    pub data_dir: PathBuf,
+    /// The agent's data folder (its SQLite state, config files, snapshots)
+    /// [default: `/var/lib/souk` for root, else `$XDG_DATA_HOME/souk` or
+    /// `~/.local/share/souk`].
+    #[arg(long = "data-dir", env = "SOUK_AGENT_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Parameter values given on the command line.
@@ -312,9 +328,15 @@ pub struct UpgradeArgs {
     #[arg(value_name = "R", value_parser = parse_release)]
     pub release: String,
 
-    /// The version to go to (default: the newest reachable one).
-    #[arg(long, value_name = "V", value_parser = parse_version)]
+    /// Go to exactly this version, even outside the release's requirement,
+    /// through the intermediate versions its `upgrade.from` demands.
+    #[arg(long, value_name = "V", value_parser = parse_version, conflicts_with = "requirement")]
     pub to: Option<Version>,
+
+    /// Replace the requirement given at install (`souk install NS/NAME@REQ`),
+    /// which upgrades otherwise stay within, and go to the newest version it allows.
+    #[arg(long, value_name = "REQ", value_parser = parse_req)]
+    pub requirement: Option<VersionReq>,
 
     #[command(flatten)]
     pub values: ValueArgs,
@@ -388,6 +410,10 @@ pub struct AgentArgs {
     )]
     pub config: PathBuf,
 
+    // Wins over `data_dir` in the configuration.
+    #[command(flatten)]
+    pub agent: AgentDirArgs,
+
     /// Stop after this many seconds (for tests and benchmarks; default: run until killed).
     #[arg(long, value_name = "SECONDS", hide = true)]
     pub exit_after: Option<u64>,
@@ -420,13 +446,7 @@ impl FromStr for TemplateReq {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let (name, req) = match s.split_once('@') {
-            Some((name, req)) => (
-                name,
-                Some(
-                    VersionReq::parse(req)
-                        .map_err(|e| format!("`{req}` is not a semver requirement: {e}"))?,
-                ),
-            ),
+            Some((name, req)) => (name, Some(parse_req(req)?)),
             None => (s, None),
         };
         Ok(TemplateReq {
@@ -610,7 +630,7 @@ pub struct ResolveArgs {
     pub template: TemplateName,
 
     /// A semver requirement in Cargo's syntax: `^1.2`, `~1.4`, `>=1, <3`, `*`.
-    #[arg(value_name = "REQ")]
+    #[arg(value_name = "REQ", value_parser = parse_req)]
     pub req: VersionReq,
 
     /// The installed version: choose only versions it can upgrade to, and print the path.
@@ -649,6 +669,53 @@ fn parse_token(s: &str) -> Result<SecretString, String> {
         return Err("the token is empty".into());
     }
     Ok(SecretString::from(s.trim()))
+}
+
+/// A command line clap refused, printed as clap prints it or, under
+/// `--output json`, also as the JSON error object on stdout; exit 2. Help and
+/// version requests are printed as they are, exit 0.
+pub fn usage_error(e: clap::Error) -> std::process::ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if !e.use_stderr() || !json_requested(&args) {
+        e.exit();
+    }
+    let rendered = e.render().to_string();
+    let text = rendered.strip_prefix("error: ").unwrap_or(&rendered);
+    let end = ["\n\nUsage:", "\n\nFor more information"]
+        .iter()
+        .filter_map(|m| text.find(m))
+        .min()
+        .unwrap_or(text.len());
+    let message = text[..end].trim().to_string();
+    crate::output::Printer::new(OutputFormat::Json).report(&crate::Error::Usage { message });
+    std::process::ExitCode::from(2)
+}
+
+/// Whether the arguments ask for `--output json` (clap could not say: it failed).
+fn json_requested(args: &[std::ffi::OsString]) -> bool {
+    args.iter()
+        .take_while(|a| *a != "--")
+        .zip(args.iter().skip(1).map(Some).chain([None]))
+        .any(|(a, next)| {
+            a == "--output=json" || (a == "--output" && next.is_some_and(|n| n == "json"))
+        })
+}
+
+/// A semver requirement; when malformed, the message teaches the syntax.
+pub fn parse_req(s: &str) -> Result<VersionReq, String> {
+    VersionReq::parse(s).map_err(|e| {
+        format!(
+            "`{s}` is not a version requirement: {e}\n\n\
+             accepted (comma-separated for several):\n  \
+             1.2.3       1.2.3 or later, below 2.0.0 (same as ^1.2.3)\n  \
+             ^1.2        1.2.0 or later, below 2.0.0\n  \
+             ~1.4        1.4.0 or later, below 1.5.0\n  \
+             >=1.2, <3   both bounds\n  \
+             =1.2.3      exactly 1.2.3\n  \
+             1.*         any 1.x\n  \
+             *           any version"
+        )
+    })
 }
 
 fn parse_version(s: &str) -> Result<Version, String> {

@@ -163,11 +163,16 @@ pub enum Error {
         revision: Option<i64>,
     },
 
-    /// The new revision did not become healthy; the previous one runs again.
-    #[error("revision {failed} of `{release}` failed and was rolled back: {reason}")]
+    /// The new revision did not become healthy; the previous one (if any: not
+    /// after a first install) runs again.
+    #[error("{}", match .restored {
+        Some(_) => format!("revision {failed} of `{release}` failed and was rolled back: {reason}"),
+        None => format!("installing `{release}` failed (revision {failed}); nothing of it runs: {reason}"),
+    })]
     RolledBack {
         release: String,
         failed: i64,
+        restored: Option<i64>,
         reason: String,
     },
 
@@ -178,6 +183,10 @@ pub enum Error {
     /// The agent's configuration file is not usable.
     #[error("cannot use the agent configuration `{}`: {message}", .path.display())]
     AgentConfig { path: PathBuf, message: String },
+
+    /// No data folder was given and this user has no platform data folder.
+    #[error("the agent has no data folder: neither `XDG_DATA_HOME` nor `HOME` is set")]
+    NoDataDir,
 }
 
 fn template_message(path: &std::path::Path, source: &souk_schema::Error) -> String {
@@ -244,6 +253,7 @@ impl Error {
             Error::NoRevision { .. } => "revision_not_found",
             Error::RolledBack { .. } => "rolled_back",
             Error::AgentConfig { .. } => "invalid_agent_config",
+            Error::NoDataDir => "no_data_dir",
             Error::Busy { .. } => "agent_busy",
         }
     }
@@ -322,9 +332,19 @@ impl Error {
             Error::Busy { .. } => vec![
                 "one process at a time installs and upgrades: wait for it, or stop the running `souk agent` (it applies subscriptions itself)".into(),
             ],
+            Error::NoDataDir => vec![
+                "`--data-dir DIR` (or `SOUK_AGENT_DIR`, or `data_dir` in the agent's configuration) names one".into(),
+            ],
             Error::NoRevision { release, .. } => vec![format!("`souk history {release}` lists its revisions")],
-            Error::RolledBack { release, .. } => vec![format!(
+            Error::RolledBack {
+                release,
+                restored: Some(_),
+                ..
+            } => vec![format!(
                 "`souk history {release}` shows the failed revision and why; the previous one runs"
+            )],
+            Error::RolledBack { release, .. } => vec![format!(
+                "`souk history {release}` shows why; `souk install NS/NAME --release {release}` tries again"
             )],
             Error::Api {
                 status,
@@ -403,4 +423,30 @@ pub fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
         current = next;
     }
     current.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn a_failed_first_install_does_not_say_a_previous_revision_runs() {
+        let failed = |restored| Error::RolledBack {
+            release: "wh".into(),
+            failed: 1,
+            restored,
+            reason: "`web` not ready".into(),
+        };
+        let first = failed(None);
+        assert_eq!(
+            first.to_string(),
+            "installing `wh` failed (revision 1); nothing of it runs: `web` not ready"
+        );
+        let hints = first.hints().join("\n");
+        assert!(!hints.contains("previous"), "{hints}");
+        assert!(hints.contains("--release wh` tries again"), "{hints}");
+        let later = failed(Some(1));
+        assert!(later.to_string().contains("rolled back"));
+        assert!(later.hints().join("\n").contains("the previous one runs"));
+    }
 }

@@ -31,9 +31,33 @@ pub struct Config {
     pub admin_token: Option<SecretString>,
     /// A `tracing` filter (`info`, `souk_registry=debug,actix_web=warn`).
     pub log: String,
+    /// How log lines are written (`SOUK_LOG_FORMAT`).
+    pub log_format: LogFormat,
     /// Publish the example catalog when the database has no template yet.
     pub demo: bool,
     pub search: SearchConfig,
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One human-readable line per event (the default).
+    #[default]
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<LogFormat, String> {
+        match s {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err(format!("`{s}` is not a log format: `text` or `json`")),
+        }
+    }
 }
 
 /// The name of the Meilisearch index when none is given.
@@ -187,6 +211,7 @@ struct FileConfig {
     store: Option<String>,
     admin_token: Option<String>,
     log: Option<String>,
+    log_format: Option<String>,
     demo: Option<bool>,
     search_url: Option<String>,
     search_key: Option<String>,
@@ -261,6 +286,13 @@ impl Config {
         let log = env("SOUK_LOG")
             .or(file.log)
             .unwrap_or_else(|| "info".to_string());
+        let log_format = match env("SOUK_LOG_FORMAT").or(file.log_format) {
+            Some(f) => f.parse().map_err(|message| ConfigError::Invalid {
+                name: "SOUK_LOG_FORMAT",
+                message,
+            })?,
+            None => LogFormat::default(),
+        };
         let demo = flags.demo
             || env("SOUK_DEMO").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
             || file.demo.unwrap_or(false);
@@ -280,6 +312,7 @@ impl Config {
             store,
             admin_token,
             log,
+            log_format,
             demo,
             search,
         })
@@ -300,6 +333,7 @@ impl Config {
             },
             admin_token: None,
             log: "info".to_string(),
+            log_format: LogFormat::Text,
             demo: false,
             search: SearchConfig::default(),
         }
@@ -504,6 +538,35 @@ mod tests {
     }
 
     #[test]
+    fn the_log_format_is_text_or_json() {
+        assert_eq!(
+            load(Flags::default(), &[]).unwrap().log_format,
+            LogFormat::Text
+        );
+        for (value, want) in [("text", LogFormat::Text), ("json", LogFormat::Json)] {
+            let c = load(Flags::default(), &[("SOUK_LOG_FORMAT", value)]).unwrap();
+            assert_eq!(c.log_format, want);
+        }
+        let err = load(Flags::default(), &[("SOUK_LOG_FORMAT", "JSON")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`SOUK_LOG_FORMAT`: `JSON` is not a log format: `text` or `json`"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("souk.toml");
+        std::fs::write(&file, "log_format = \"json\"\n").unwrap();
+        let c = load(
+            Flags {
+                config_file: Some(file),
+                ..Flags::default()
+            },
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
     fn flags_beat_env_beat_file_beat_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("souk.toml");
@@ -526,6 +589,7 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("/env"));
         assert_eq!(c.log, "debug");
         assert!(c.demo);
+        assert_eq!(c.log_format, LogFormat::Text);
 
         let c = load(
             Flags::default(),

@@ -1,5 +1,7 @@
-//! Prometheus metrics: a small registry of counters and histograms and the
-//! text exposition format (`api::middleware::track` counts every request).
+//! Prometheus metrics: a small registry of counters and histograms, the
+//! gauges read at each scrape ([`Gauges`]: the process from `/proc/self`, the
+//! database pool, the search index's lag, the agents' releases) and the text
+//! exposition format (`api::middleware::track` counts every request).
 //!
 //! Routes are labelled by their pattern (`/api/v1/templates/{ns}/{name}`), and
 //! unmatched paths as `unmatched`, so that label values stay few.
@@ -155,6 +157,231 @@ impl Metrics {
     }
 }
 
+/// What `/metrics` reads at each scrape, besides the counters above: the
+/// process, the database pool, the search index's lag and the agents'
+/// releases. Label values stay few: release states are a fixed set.
+#[derive(Debug, Clone, Default)]
+pub struct Gauges {
+    /// `None` where `/proc` cannot be read (not Linux).
+    pub process: Option<ProcessStats>,
+    pub pool: PoolGauge,
+    /// Events committed but not yet in the search index.
+    pub search_lag_events: i64,
+    /// Releases in the agents' latest reports, per state, every state listed;
+    /// `None` when the database did not answer.
+    pub release_states: Option<Vec<(&'static str, i64)>>,
+}
+
+/// The database pool's connections.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PoolGauge {
+    pub connections: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+impl Gauges {
+    /// Append the gauges in the text exposition format, after [`Metrics::render`].
+    pub fn render(&self, out: &mut String) {
+        if let Some(p) = &self.process {
+            p.render(out);
+        }
+        family(
+            out,
+            "souk_build_info",
+            "gauge",
+            "The registry's version, as a label; always 1.",
+        );
+        let _ = writeln!(
+            out,
+            "souk_build_info{{version=\"{}\"}} 1",
+            escape(env!("CARGO_PKG_VERSION"))
+        );
+        family(
+            out,
+            "souk_db_pool_connections",
+            "gauge",
+            "Database pool connections, by state (idle or in use).",
+        );
+        let in_use = self.pool.connections.saturating_sub(self.pool.idle);
+        let _ = writeln!(
+            out,
+            "souk_db_pool_connections{{state=\"idle\"}} {}",
+            self.pool.idle
+        );
+        let _ = writeln!(out, "souk_db_pool_connections{{state=\"in_use\"}} {in_use}");
+        family(
+            out,
+            "souk_db_pool_max_connections",
+            "gauge",
+            "The most connections the database pool may hold.",
+        );
+        let _ = writeln!(out, "souk_db_pool_max_connections {}", self.pool.max);
+        family(
+            out,
+            "souk_search_index_lag_events",
+            "gauge",
+            "Events committed to the database but not yet in the search index.",
+        );
+        let _ = writeln!(
+            out,
+            "souk_search_index_lag_events {}",
+            self.search_lag_events
+        );
+        if let Some(states) = &self.release_states {
+            family(
+                out,
+                "souk_agent_releases",
+                "gauge",
+                "Releases in the agents' latest reports, by state.",
+            );
+            for (state, n) in states {
+                let _ = writeln!(
+                    out,
+                    "souk_agent_releases{{state=\"{}\"}} {n}",
+                    escape(state)
+                );
+            }
+        }
+    }
+}
+
+/// This process, from `/proc/self` (the names of Prometheus' client libraries).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProcessStats {
+    pub resident_memory_bytes: u64,
+    pub virtual_memory_bytes: u64,
+    pub cpu_seconds: f64,
+    pub open_fds: u64,
+    /// `None` when the limit is unlimited or unreadable.
+    pub max_fds: Option<u64>,
+    /// Since the Unix epoch.
+    pub start_time_seconds: f64,
+}
+
+/// Clock ticks per second of `/proc/*/stat` times: `USER_HZ`, fixed at 100
+/// on every Linux architecture's user ABI (Prometheus' procfs assumes it too).
+const USER_HZ: f64 = 100.0;
+
+impl ProcessStats {
+    /// Read this process's figures (blocking file reads of `/proc`, which
+    /// the kernel answers from memory).
+    pub fn read() -> std::io::Result<ProcessStats> {
+        let read = |path: &str| std::fs::read_to_string(path);
+        let mut stats = ProcessStats::parse(
+            &read("/proc/self/stat")?,
+            &read("/proc/self/status")?,
+            &read("/proc/stat")?,
+        )
+        .ok_or_else(|| std::io::Error::other("unexpected `/proc/self/stat` or `status`"))?;
+        stats.open_fds = std::fs::read_dir("/proc/self/fd")?.count() as u64;
+        stats.max_fds = read("/proc/self/limits")
+            .ok()
+            .as_deref()
+            .and_then(parse_max_fds);
+        Ok(stats)
+    }
+
+    /// From `/proc/self/stat`, `/proc/self/status` (the resident set in
+    /// bytes, whatever the page size) and `/proc/stat` (the boot time); the
+    /// descriptors are counted apart.
+    fn parse(stat: &str, status: &str, system: &str) -> Option<ProcessStats> {
+        // The command name (field 2) is in parentheses and may hold spaces
+        // or parentheses itself: the fields that follow start after the last `)`.
+        let rest = &stat[stat.rfind(')')? + 1..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // `fields[0]` is field 3 of proc(5) (`state`).
+        let field = |n: usize| -> Option<u64> { fields.get(n - 3)?.parse().ok() };
+        let utime = field(14)?;
+        let stime = field(15)?;
+        let start_ticks = field(22)?;
+        let vsize = field(23)?;
+        let rss_kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        let boot: u64 = system
+            .lines()
+            .find_map(|l| l.strip_prefix("btime "))?
+            .trim()
+            .parse()
+            .ok()?;
+        Some(ProcessStats {
+            resident_memory_bytes: rss_kib * 1024,
+            virtual_memory_bytes: vsize,
+            cpu_seconds: (utime + stime) as f64 / USER_HZ,
+            open_fds: 0,
+            max_fds: None,
+            start_time_seconds: boot as f64 + start_ticks as f64 / USER_HZ,
+        })
+    }
+
+    fn render(&self, out: &mut String) {
+        let mut gauge = |name: &str, kind: &str, help: &str, value: String| {
+            family(out, name, kind, help);
+            let _ = writeln!(out, "{name} {value}");
+        };
+        gauge(
+            "process_resident_memory_bytes",
+            "gauge",
+            "Resident memory size in bytes.",
+            self.resident_memory_bytes.to_string(),
+        );
+        gauge(
+            "process_virtual_memory_bytes",
+            "gauge",
+            "Virtual memory size in bytes.",
+            self.virtual_memory_bytes.to_string(),
+        );
+        gauge(
+            "process_cpu_seconds_total",
+            "counter",
+            "Total user and system CPU time spent in seconds.",
+            self.cpu_seconds.to_string(),
+        );
+        gauge(
+            "process_open_fds",
+            "gauge",
+            "Number of open file descriptors.",
+            self.open_fds.to_string(),
+        );
+        if let Some(max) = self.max_fds {
+            gauge(
+                "process_max_fds",
+                "gauge",
+                "Maximum number of open file descriptors.",
+                max.to_string(),
+            );
+        }
+        gauge(
+            "process_start_time_seconds",
+            "gauge",
+            "Start time of the process since unix epoch in seconds.",
+            self.start_time_seconds.to_string(),
+        );
+    }
+}
+
+/// The soft limit of `Max open files` in `/proc/self/limits`.
+fn parse_max_fds(limits: &str) -> Option<u64> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line["Max open files".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The `# HELP` and `# TYPE` lines of a family.
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
 /// Decrements the waiting gauge when dropped (also when a poll is cancelled).
 pub struct WaitingGuard<'a>(&'a Metrics);
 
@@ -197,5 +424,64 @@ mod tests {
             assert!(m.render().contains("souk_events_waiting 1"));
         }
         assert!(m.render().contains("souk_events_waiting 0"));
+    }
+
+    #[test]
+    fn reads_the_process_from_proc_stat() {
+        // A command name with a space and a parenthesis, as proc(5) allows.
+        let stat = "4242 (souk reg)istry) S 1 4242 4242 0 -1 4194560 1000 0 0 0 \
+                    250 50 0 0 20 0 9 0 12345 104857600 2560 18446744073709551615";
+        let system = "cpu  1 2 3\nbtime 1700000000\nprocesses 9\n";
+        let status = "Name:\tsouk-registry\nVmSize:\t  102400 kB\nVmRSS:\t   10240 kB\n";
+        let p = ProcessStats::parse(stat, status, system).unwrap();
+        assert_eq!(p.cpu_seconds, 3.0);
+        assert_eq!(p.start_time_seconds, 1_700_000_123.45);
+        assert_eq!(p.virtual_memory_bytes, 104_857_600);
+        assert_eq!(p.resident_memory_bytes, 10240 * 1024);
+        assert_eq!(ProcessStats::parse("garbage", status, system), None);
+        let limits = "Limit                     Soft Limit           Hard Limit           Units\n\
+                      Max open files            1024                 524288               files\n";
+        assert_eq!(parse_max_fds(limits), Some(1024));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn reads_this_process() {
+        let p = ProcessStats::read().unwrap();
+        assert!(p.resident_memory_bytes > 0);
+        assert!(p.open_fds > 0);
+        assert!(p.start_time_seconds > 1_600_000_000.0);
+    }
+
+    #[test]
+    fn renders_gauges_with_bounded_labels() {
+        let g = Gauges {
+            process: Some(ProcessStats::default()),
+            pool: PoolGauge {
+                connections: 3,
+                idle: 2,
+                max: 8,
+            },
+            search_lag_events: 4,
+            release_states: Some(vec![("healthy", 2), ("failed", 0)]),
+        };
+        let mut text = String::new();
+        g.render(&mut text);
+        for line in [
+            "process_resident_memory_bytes 0",
+            "# TYPE process_cpu_seconds_total counter",
+            "souk_db_pool_connections{state=\"idle\"} 2",
+            "souk_db_pool_connections{state=\"in_use\"} 1",
+            "souk_db_pool_max_connections 8",
+            "souk_search_index_lag_events 4",
+            "souk_agent_releases{state=\"healthy\"} 2",
+            "souk_agent_releases{state=\"failed\"} 0",
+        ] {
+            assert!(text.contains(line), "missing `{line}` in\n{text}");
+        }
+        assert!(text.contains(&format!(
+            "souk_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        )));
     }
 }

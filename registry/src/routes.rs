@@ -19,6 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope(PREFIX)
                 .service(web::resource("/health").route(web::get().to(meta::health)))
+                .service(web::resource("/health/live").route(web::get().to(meta::live)))
+                .service(web::resource("/health/ready").route(web::get().to(meta::ready)))
                 .service(web::resource("/categories").route(web::get().to(categories::list)))
                 .service(
                     web::resource("/templates")

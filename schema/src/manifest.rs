@@ -504,20 +504,39 @@ pub enum Format {
 }
 
 /// Parse a manifest from YAML (JSON is YAML too, but is parsed as JSON when it
-/// starts with `{` so that its errors read as JSON errors). A syntax or shape
-/// error is returned as one problem naming the field path (and line, for YAML).
+/// starts with `{` so that its errors read as JSON errors). A syntax error is
+/// returned as one problem; shape errors (unknown fields, wrong types)
+/// are all returned, each naming its field path (the first with its line, for YAML).
 pub fn parse(text: &str) -> Result<Manifest, crate::Problems> {
-    let format = if text.trim_start().starts_with('{') {
-        Format::Json
-    } else {
-        Format::Yaml
-    };
-    parse_as(text, format)
+    parse_as(text, Format::of(text))
 }
 
-/// Parse a manifest in the given format.
+impl Format {
+    /// JSON when the text starts with `{`, YAML otherwise.
+    pub fn of(text: &str) -> Format {
+        if text.trim_start().starts_with('{') {
+            Format::Json
+        } else {
+            Format::Yaml
+        }
+    }
+}
+
+/// Parse a manifest in the given format. A shape error does not stop the parse:
+/// every unknown field (with a "did you mean" when a known name is close), wrong
+/// type and missing field is returned, in document order.
 pub fn parse_as(text: &str, format: Format) -> Result<Manifest, crate::Problems> {
-    let result = match format {
+    match parse_lenient(text, format) {
+        (Some(m), p) if p.is_empty() => Ok(m),
+        (_, p) => Err(p),
+    }
+}
+
+/// Parse as far as possible: the shape problems, and the manifest without the
+/// fields in error when what is left is still a manifest (so that validation can
+/// go on with it).
+pub(crate) fn parse_lenient(text: &str, format: Format) -> (Option<Manifest>, crate::Problems) {
+    let strict = match format {
         Format::Json => {
             let mut de = serde_json::Deserializer::from_str(text);
             serde_path_to_error::deserialize::<_, Manifest>(&mut de)
@@ -529,7 +548,27 @@ pub fn parse_as(text: &str, format: Format) -> Result<Manifest, crate::Problems>
                 .map_err(|e| shape_problem(e.path().to_string(), e.inner().to_string()))
         }
     };
-    result.map_err(|p| crate::Problems(vec![p]))
+    let first = match strict {
+        Ok(m) => return (Some(m), crate::Problems::default()),
+        Err(first) => first,
+    };
+    // a syntax error: there is no document to walk
+    let Ok(doc) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) else {
+        return (None, crate::Problems(vec![first]));
+    };
+    let (mut problems, rest) = crate::validate::check_shape(doc);
+    if problems.is_empty() {
+        // the walk and serde disagree: serde's word is final
+        return (None, crate::Problems(vec![first]));
+    }
+    // serde located the first problem in the text; keep its line for that one
+    if let Some(at) = first.message.rfind(" at line ") {
+        if let Some(p) = problems.0.iter_mut().find(|p| p.path == first.path) {
+            p.message.push_str(&first.message[at..]);
+        }
+    }
+    let manifest = rest.and_then(|doc| serde_yaml_ng::from_value::<Manifest>(doc).ok());
+    (manifest, problems)
 }
 
 fn shape_problem(path: String, message: String) -> crate::Problem {

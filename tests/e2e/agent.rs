@@ -253,8 +253,11 @@ fn install_upgrade_roll_back_and_uninstall_on_docker() {
     let fingerprint = "cd /data && sha256sum blob file seeds && ls -ln file | cut -c1-10 && ls";
     let before = exec(&db1, fingerprint);
 
-    // v2 changes `web` only: it alone is replaced; the data stays.
+    // v2 changes `web` only: it alone is replaced; the data stays. 2.0.0 is
+    // outside the `^1` given at install: `souk upgrade` does not go there.
     site.publish("1.1.0", &shop(name, "1.1.0", &img.v1, &img.v2, ""));
+    let from_1_1 = "upgrade: {from: \"=1.1.0\"}\n";
+    site.publish("2.0.0", &shop(name, "2.0.0", &img.v1, &img.v2, from_1_1));
     site.ok(&["upgrade", &release]);
     let s = site.status(&release);
     assert_eq!(
@@ -354,13 +357,28 @@ fn install_upgrade_roll_back_and_uninstall_on_docker() {
         "{s}"
     );
     assert_eq!(http_get(&url(&s)).as_deref(), Some("1"));
-
-    // Uninstall: nothing of the release is left on the engine.
     let text_history = site.ok(&["history", &release]);
     assert!(
         text_history.contains("rollback to revision 1"),
         "{text_history}"
     );
+
+    // `--to` crosses the requirement, through the version `upgrade.from` demands.
+    site.ok(&["upgrade", &release, "--to", "2.0.0"]);
+    let history: Value =
+        serde_json::from_str(&site.ok(&["--output", "json", "history", &release])).unwrap();
+    let last: Vec<(&str, &str)> = history.as_array().unwrap()[5..]
+        .iter()
+        .map(|r| {
+            (
+                r["version"].as_str().unwrap(),
+                r["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(last, [("1.1.0", "superseded"), ("2.0.0", "deployed")]);
+
+    // Uninstall: nothing of the release is left on the engine.
     site.ok(&["uninstall", &release]);
     let filter = format!("label=souk.release={release}");
     assert_eq!(docker(&["ps", "-aq", "--filter", &filter]), "");
@@ -490,16 +508,25 @@ fn the_agent_upgrades_on_its_own_survives_a_kill_and_an_outage() {
     .unwrap();
     let log = config.with_extension("log");
 
-    publish("1.0.0", &shop(name, "1.0.0", &img.v1, &img.v1, ""));
+    // The first version never gets ready: the install fails, and is not a
+    // dead end: the next matching version is installed as soon as it appears.
+    publish("1.0.0", &shop(name, "1.0.0", &img.v1, &img.bad, ""));
     let mut agent = KillOnDrop(start_agent(&config));
+    assert!(
+        wait_until(Duration::from_secs(90), || status()
+            .is_some_and(|s| s["state"] == "failed")),
+        "the install did not fail; log:\n{}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
     let at = |version: &str| {
         wait_until(Duration::from_secs(90), || {
             status().is_some_and(|s| s["version"] == version && s["state"] == "healthy")
         })
     };
+    publish("1.0.1", &shop(name, "1.0.1", &img.v1, &img.v1, ""));
     assert!(
-        at("1.0.0"),
-        "not installed; log:\n{}",
+        at("1.0.1"),
+        "not installed after a failed install; log:\n{}",
         std::fs::read_to_string(&log).unwrap_or_default()
     );
     let db1 = container(&status().unwrap(), "db");

@@ -7,6 +7,8 @@
 
 pub mod docker;
 
+use std::collections::BTreeSet;
+use std::io::Write;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -216,4 +218,27 @@ pub fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(50));
     }
     f()
+}
+
+/// Report that a group of tests is skipped because `missing` is not on this
+/// machine: one `SKIPPED` line per group and test binary, with the command
+/// that installs it. It is written to the stderr handle, past the test
+/// harness's capture (which takes `eprintln!`), so it shows in a plain
+/// `cargo test` run among the results, without `--nocapture`. Under
+/// `CI=true` a skip is a failure instead: this panics.
+pub fn skip_group(group: &str, missing: &str, install: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{group} cannot run in CI: {missing} ({install})");
+    }
+    static SAID: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    let first = SAID
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(group.to_string());
+    if first {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {group}: {missing}; to run them: {install}"
+        );
+    }
 }

@@ -7,7 +7,8 @@
 //!
 //! While the registry is unreachable it backs off (1 s doubling to 30 s) and
 //! touches nothing: running releases keep running. A version that failed on
-//! this site is not tried again; a newer one is.
+//! this site is not tried again; a newer one is, by an upgrade or, when the
+//! release's install failed, by installing it again.
 
 use super::deliver::{self, Narrator, Source, Walk};
 use super::operation::{Agent, Outcome};
@@ -42,7 +43,8 @@ pub struct Config {
     pub token: Option<String>,
     /// This site's id in fleet reports.
     pub agent_id: String,
-    /// The agent's data folder (default: `souk-agent` next to the config file).
+    /// The agent's data folder (default: [`super::default_data_dir`], the
+    /// same as the release commands', so that `souk status` sees its releases).
     #[serde(default)]
     pub data_dir: Option<PathBuf>,
     /// Seconds a long poll waits (and so between safety-net resolves); at most 60.
@@ -85,7 +87,7 @@ impl Config {
             message,
         };
         let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-        let mut config: Config = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let config: Config = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
         if config.poll_seconds == 0 || config.poll_seconds > 60 {
             return Err(bad("`poll_seconds` is between 1 and 60".into()));
         }
@@ -93,12 +95,8 @@ impl Config {
             crate::cli::parse_release(&s.release).map_err(bad)?;
             TemplateName::parse(&s.template).map_err(bad)?;
             if let Some(r) = &s.requirement {
-                VersionReq::parse(r).map_err(|e| bad(format!("`{r}`: {e}")))?;
+                crate::cli::parse_req(r).map_err(bad)?;
             }
-        }
-        if config.data_dir.is_none() {
-            let base = path.parent().unwrap_or(Path::new("."));
-            config.data_dir = Some(base.join("souk-agent"));
         }
         Ok(config)
     }
@@ -184,19 +182,28 @@ async fn reconcile<R: Runtime>(
     let source = Source {
         client,
         name: &name,
-        req: &req,
         pre: sub.pre,
     };
-    let Some(release) = agent.store.release(&sub.release).await? else {
-        let package = deliver::latest(&source, &sub.release, &Log).await?;
-        let outcome = agent.install(&sub.release, &package, &answers(sub)).await?;
-        log_outcome(&sub.release, &outcome);
+    let existing = agent.store.release(&sub.release).await?;
+    let Some(release) = existing.filter(|r| !r.install_failed()) else {
+        // Missing, or its install failed: (again) with a version that did not fail.
+        let failed = deliver::failed_versions(agent, &sub.release).await?;
+        let chosen = deliver::latest_except(&source, &req, &sub.release, &failed, &Log).await?;
+        if let Some(package) = chosen {
+            let outcome = agent
+                .install(&sub.release, &package, &answers(sub), &req)
+                .await?;
+            log_outcome(&sub.release, &outcome);
+        }
         return Ok(());
     };
     if !sub.auto_upgrade || release.current_revision.is_none() {
         return Ok(());
     }
+    // The subscription's requirement is the site's word: it replaces the one
+    // remembered when the configuration changes.
     let walk = Walk {
+        requirement: Some(req),
         skip_failed: true,
         ..Walk::default()
     };

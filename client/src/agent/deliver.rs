@@ -17,12 +17,11 @@ use souk_schema::package::{unpack, Package};
 use souk_schema::{Digest, TemplateName};
 use std::path::PathBuf;
 
-/// A template on a registry, and which of its versions a release may run.
+/// A template on a registry.
 #[derive(Debug, Clone, Copy)]
 pub struct Source<'a> {
     pub client: &'a RegistryClient,
     pub name: &'a TemplateName,
-    pub req: &'a VersionReq,
     /// Whether pre-releases may be chosen.
     pub pre: bool,
 }
@@ -42,8 +41,12 @@ pub trait Narrator {
 /// How to walk an upgrade path.
 #[derive(Debug, Clone, Default)]
 pub struct Walk {
-    /// Go to this version (one step) instead of along the registry's path.
+    /// Go to exactly this version, whatever the requirement, along the path
+    /// `upgrade.from` demands, instead of to the newest version in the requirement.
     pub to: Option<Version>,
+    /// Replace the requirement the release was installed with (remembered
+    /// once it resolves).
+    pub requirement: Option<VersionReq>,
     /// Stop before a version that failed on this site already. The daemon
     /// does (it would fail again, round after round); a person may retry.
     pub skip_failed: bool,
@@ -61,30 +64,67 @@ pub struct Walked {
     pub last: Option<Outcome>,
 }
 
-/// Resolve `source` for a fresh install of `release` and download the version chosen.
+/// Resolve `req` for a fresh install of `release` and download the version chosen.
 pub async fn latest(
     source: &Source<'_>,
+    req: &VersionReq,
     release: &str,
     narrator: &dyn Narrator,
 ) -> Result<Package, Error> {
+    let package = latest_except(source, req, release, &[], narrator).await?;
+    Ok(package.expect("no version is excluded"))
+}
+
+/// Like [`latest`], but `None` (narrated as skipped) when the version chosen
+/// is one of `failed`: a release whose install failed is installed again when
+/// a newer version appears, not with the one that failed round after round.
+pub async fn latest_except(
+    source: &Source<'_>,
+    req: &VersionReq,
+    release: &str,
+    failed: &[String],
+    narrator: &dyn Narrator,
+) -> Result<Option<Package>, Error> {
     let resolved = source
         .client
-        .resolve(source.name, source.req, None, source.pre)
+        .resolve(source.name, req, None, source.pre)
         .await?
         .data;
+    if failed.contains(&resolved.version.to_string()) {
+        narrator.skipping(release, &resolved.version);
+        return Ok(None);
+    }
     narrator.installing(release, source.name, &resolved.version);
-    fetch(
+    let package = fetch(
         source.client,
         source.name,
         &resolved.version,
         &resolved.digest,
     )
-    .await
+    .await?;
+    Ok(Some(package))
 }
 
-/// Upgrade `release` along the registry's upgrade path (or straight to
-/// `walk.to`), one version at a time; `answers` gives each step's values from
-/// its package. The walk stops at the first step that rolls back.
+/// The versions that failed as revisions of `release` on this site.
+pub async fn failed_versions<R: Runtime>(
+    agent: &Agent<R>,
+    release: &str,
+) -> Result<Vec<String>, Error> {
+    Ok(agent
+        .store
+        .revisions(release)
+        .await?
+        .into_iter()
+        .filter(|r| r.outcome == RevisionOutcome::Failed)
+        .map(|r| r.version)
+        .collect())
+}
+
+/// Upgrade `release` along the registry's upgrade path to the newest version
+/// within its requirement (the one remembered from the install, or
+/// `walk.requirement`), or to exactly `walk.to`, one version at a time;
+/// `answers` gives each step's values from its package. The walk stops at the
+/// first step that rolls back.
 pub async fn upgrade<R: Runtime>(
     agent: &Agent<R>,
     source: &Source<'_>,
@@ -93,7 +133,7 @@ pub async fn upgrade<R: Runtime>(
     answers: &dyn Fn(&Package) -> Result<Answers, Error>,
     narrator: &dyn Narrator,
 ) -> Result<Walked, Error> {
-    let (_, current) = agent.current(release).await?;
+    let (row, current) = agent.current(release).await?;
     let installed = Version::parse(&current.version).map_err(|e| Error::Render {
         message: e.to_string(),
     })?;
@@ -102,22 +142,25 @@ pub async fn upgrade<R: Runtime>(
         from_revision: current.number,
         last: None,
     };
+    // A release installed before requirements were remembered may go anywhere.
+    let remembered = VersionReq::parse(&row.requirement).unwrap_or(VersionReq::STAR);
+    let req = walk.requirement.as_ref().unwrap_or(&remembered);
     let path = match &walk.to {
-        Some(v) => vec![v.clone()],
-        None => path(source, &installed).await?,
+        Some(v) if *v == installed => Vec::new(),
+        Some(v) => path_to(source, &installed, v).await?,
+        None => path(source, req, &installed).await?,
     };
+    if *req != remembered {
+        agent
+            .store
+            .set_requirement(release, &req.to_string())
+            .await?;
+    }
     if path.last().is_none_or(|v| *v == installed) {
         return Ok(walked);
     }
-    let failed: Vec<String> = if walk.skip_failed {
-        agent
-            .store
-            .revisions(release)
-            .await?
-            .into_iter()
-            .filter(|r| r.outcome == RevisionOutcome::Failed)
-            .map(|r| r.version)
-            .collect()
+    let failed = if walk.skip_failed {
+        failed_versions(agent, release).await?
     } else {
         Vec::new()
     };
@@ -149,17 +192,40 @@ pub async fn upgrade<R: Runtime>(
     Ok(walked)
 }
 
-/// The registry's upgrade path from `installed`; empty when nothing newer matches.
-async fn path(source: &Source<'_>, installed: &Version) -> Result<Vec<Version>, Error> {
+/// The registry's upgrade path from `installed` within `req`; empty when
+/// nothing newer matches.
+async fn path(
+    source: &Source<'_>,
+    req: &VersionReq,
+    installed: &Version,
+) -> Result<Vec<Version>, Error> {
     match source
         .client
-        .resolve(source.name, source.req, Some(installed), source.pre)
+        .resolve(source.name, req, Some(installed), source.pre)
         .await
     {
         Ok(r) => Ok(r.data.path),
         Err(Error::Api { status, .. }) if status.as_u16() == 404 => Ok(Vec::new()),
         Err(e) => Err(e),
     }
+}
+
+/// The registry's upgrade path from `installed` to exactly `to` (the
+/// intermediate versions `upgrade.from` demands); an error when `to` cannot
+/// be reached.
+async fn path_to(
+    source: &Source<'_>,
+    installed: &Version,
+    to: &Version,
+) -> Result<Vec<Version>, Error> {
+    let exactly = VersionReq::parse(&format!("={to}")).expect("a version makes a requirement");
+    let pre = source.pre || !to.pre.is_empty();
+    Ok(source
+        .client
+        .resolve(source.name, &exactly, Some(installed), pre)
+        .await?
+        .data
+        .path)
 }
 
 /// Download a version's package, refusing it unless its bytes have the

@@ -6,19 +6,12 @@ use crate::agent::daemon::{self, Config};
 use crate::agent::operation::Progress;
 use crate::cli::AgentArgs;
 use crate::error::Error;
-use crate::output::Printer;
 use crate::registry::RegistryClient;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub async fn agent(args: &AgentArgs, _printer: &Printer) -> Result<ExitStatus, Error> {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SOUK_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
+pub async fn agent(args: &AgentArgs) -> Result<ExitStatus, Error> {
+    // The log subscriber is set up by `main` (`SOUK_LOG`, `SOUK_LOG_FORMAT`).
     let config = Config::load(&args.config)?;
     let url =
         crate::cli::parse_registry_url(&config.registry).map_err(|message| Error::AgentConfig {
@@ -27,8 +20,11 @@ pub async fn agent(args: &AgentArgs, _printer: &Printer) -> Result<ExitStatus, E
         })?;
     let client = RegistryClient::new(url, daemon::token(&config))?;
     let progress: Progress = Arc::new(|m: &str| tracing::info!("{m}"));
-    let data_dir = config.data_dir.clone().expect("set by Config::load");
-    let agent = crate::agent::open(&data_dir, progress, crate::agent::Access::Write).await?;
+    let data_dir = match args.agent.data_dir.as_ref().or(config.data_dir.as_ref()) {
+        Some(d) => d.clone(),
+        None => crate::agent::default_data_dir()?,
+    };
+    let agent = crate::agent::open(&data_dir, progress, crate::agent::Access::Write, false).await?;
     tracing::info!(agent_id = %config.agent_id, registry = %config.registry, subscriptions = config.subscriptions.len(), "souk agent running");
     daemon::run(
         &agent,

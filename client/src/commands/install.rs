@@ -19,15 +19,16 @@ pub async fn install(
     let source = Source {
         client,
         name: &args.template.name,
-        req: &req,
         pre: args.pre,
     };
-    let package = deliver::latest(&source, &args.release, printer).await?;
+    let package = deliver::latest(&source, &req, &args.release, printer).await?;
     let answers = answers(&args.values, &package.template.manifest().parameters)?;
     // Opened once the package is in hand: a template that cannot be resolved,
     // downloaded or given its values leaves the data dir untouched, and needs
     // no engine.
     let agent = open(&args.agent, printer, Access::Write).await?;
-    let outcome = agent.install(&args.release, &package, &answers).await?;
+    let outcome = agent
+        .install(&args.release, &package, &answers, &req)
+        .await?;
     finish(&agent, &args.release, outcome, printer).await
 }

@@ -2,6 +2,7 @@
 //! shares live here: reading a template folder or package, and the client.
 
 mod agent;
+mod completions;
 mod export;
 mod history;
 mod import;
@@ -57,7 +58,8 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, Error> {
         Command::Status(args) => status::status(args, printer).await,
         Command::History(args) => history::history(args, printer).await,
         Command::Uninstall(args) => uninstall::uninstall(args, printer).await,
-        Command::Agent(args) => agent::agent(args, printer).await,
+        Command::Agent(args) => agent::agent(args).await,
+        Command::Completions { shell } => completions::completions(*shell, printer),
     }
 }
 

@@ -29,7 +29,11 @@ pub(super) async fn open(
             eprintln!("  {m}");
         }
     });
-    crate::agent::open(&dir.data_dir, progress, access).await
+    let data_dir = match &dir.data_dir {
+        Some(d) => d.clone(),
+        None => crate::agent::default_data_dir()?,
+    };
+    crate::agent::open(&data_dir, progress, access, printer.show_progress()).await
 }
 
 /// `--values FILE` then `--set`s, typed by the template's parameters.
@@ -64,9 +68,14 @@ pub(super) async fn finish(
             show(agent, release, printer).await?;
             Ok(ExitStatus::Success)
         }
-        Outcome::RolledBack { failed, reason, .. } => Err(Error::RolledBack {
+        Outcome::RolledBack {
+            failed,
+            restored,
+            reason,
+        } => Err(Error::RolledBack {
             release: release.into(),
             failed,
+            restored,
             reason,
         }),
     }

@@ -1,5 +1,6 @@
-//! `souk upgrade`: to `--to V`, or along the registry's upgrade path to the
-//! newest reachable version, one health-gated step at a time.
+//! `souk upgrade`: along the registry's upgrade path to the newest reachable
+//! version within the release's requirement (or `--requirement REQ`, which
+//! replaces it), or to exactly `--to V`, one health-gated step at a time.
 
 use super::release::{answers, finish, open};
 use super::ExitStatus;
@@ -10,7 +11,6 @@ use crate::cli::UpgradeArgs;
 use crate::error::Error;
 use crate::output::Printer;
 use crate::registry::RegistryClient;
-use semver::VersionReq;
 use souk_schema::package::Package;
 use souk_schema::TemplateName;
 
@@ -26,11 +26,11 @@ pub async fn upgrade(
     let source = Source {
         client,
         name: &name,
-        req: &VersionReq::STAR,
         pre: args.pre,
     };
     let walk = Walk {
         to: args.to.clone(),
+        requirement: args.requirement.clone(),
         skip_failed: false,
         prune_data: args.prune_data,
     };

@@ -8,6 +8,7 @@ mod lint;
 mod package;
 mod publish;
 mod schema;
+mod site;
 mod usage;
 
 use std::path::Path;
@@ -99,6 +100,8 @@ pub fn souk_with_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .env_remove("SOUK_REGISTRY")
         .env_remove("SOUK_TOKEN")
         .env_remove("COLUMNS")
+        .env_remove("SOUK_AGENT_DIR")
+        .env_remove("XDG_DATA_HOME")
         .env("NO_COLOR", "1")
         .envs(env.iter().copied())
         .output()

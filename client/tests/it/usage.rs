@@ -64,3 +64,58 @@ fn help_shows_examples() {
         );
     }
 }
+
+#[test]
+fn a_bad_version_requirement_shows_the_accepted_syntax() {
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [
+        &["resolve", "acme/shop", "one or two"][..],
+        &["install", "acme/shop@latest", "--release", "wh"],
+        &["upgrade", "wh", "--requirement", ">>1"],
+    ] {
+        let run = souk(tmp.path(), args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        for example in ["^1.2", "~1.4", ">=1.2, <3", "=1.2.3", "*"] {
+            assert!(run.stderr.contains(example), "{args:?}: {}", run.stderr);
+        }
+    }
+}
+
+#[test]
+fn usage_errors_honour_output_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [
+        &["--output", "json", "frobnicate"][..],
+        &["info", "acme", "--output=json"],
+        &["--output", "json", "resolve", "acme/shop", "one or two"],
+    ] {
+        let run = souk(tmp.path(), args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        let body: serde_json::Value =
+            serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {run:?}"));
+        assert_eq!(body["error"]["code"], "usage", "{body}");
+        assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+    }
+    // --help is not an error, even with --output json.
+    let run = souk(tmp.path(), &["--output", "json", "--help"]);
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+#[test]
+fn completions_for_each_shell() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef souk"),
+        ("fish", "complete -c souk"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let run = souk(tmp.path(), &["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {run:?}");
+        assert!(run.stdout.contains(marker), "{shell}: {}", run.stdout);
+        // every command is offered
+        assert!(run.stdout.contains("upgrade") && run.stdout.contains("completions"));
+    }
+    let run = souk(tmp.path(), &["completions", "tcsh"]);
+    assert_eq!(run.code, 2, "{run:?}");
+}

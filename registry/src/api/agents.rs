@@ -13,6 +13,7 @@ use souk_schema::wire::{AgentReport, FleetView};
 #[utoipa::path(
     post,
     path = "/api/v1/agents/{agent_id}/report",
+    operation_id = "report_agent",
     tag = "agents",
     params(("agent_id" = String, Path, description = "The agent's id, `A-Z a-z 0-9 - _ .`")),
     request_body = AgentReport,
@@ -39,6 +40,7 @@ pub async fn report(
 #[utoipa::path(
     get,
     path = "/api/v1/templates/{ns}/{name}/fleet",
+    operation_id = "get_fleet",
     tag = "agents",
     params(TemplatePath),
     security(("token" = [])),

@@ -11,6 +11,7 @@ use souk_schema::wire::Category;
 #[utoipa::path(
     get,
     path = "/api/v1/categories",
+    operation_id = "list_categories",
     tag = "market",
     responses(
         (status = 200, description = "Categories in display order", body = Vec<Category>),

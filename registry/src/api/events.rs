@@ -26,6 +26,7 @@ pub struct EventParams {
 #[utoipa::path(
     get,
     path = "/api/v1/events",
+    operation_id = "list_events",
     tag = "agents",
     params(EventParams),
     responses(

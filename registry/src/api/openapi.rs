@@ -13,6 +13,8 @@ use utoipa::{Modify, OpenApi};
     ),
     paths(
         meta::health,
+        meta::live,
+        meta::ready,
         categories::list,
         templates::search,
         templates::suggest,
@@ -42,6 +44,14 @@ use utoipa::{Modify, OpenApi};
     )
 )]
 pub struct ApiDoc;
+
+// The bytes of a file in a body (a package, an icon): `type: string, format:
+// binary` in the document, where `Vec<u8>` would be an array of integers. Only
+// the document uses it; handlers take and give bytes. (A `//` comment: a doc
+// comment would become the schema's description.)
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(#[allow(dead_code)] Vec<u8>);
 
 /// Declares the `token` security scheme: `Authorization: Bearer <token>`.
 struct BearerToken;

@@ -26,6 +26,7 @@ pub struct ResolveParams {
 #[utoipa::path(
     get,
     path = "/api/v1/templates/{ns}/{name}/resolve",
+    operation_id = "resolve_version",
     tag = "market",
     params(TemplatePath, ResolveParams),
     responses(

@@ -1,5 +1,6 @@
 //! `/templates`: search and browse, publish, and one template.
 
+use super::openapi::Binary;
 use super::views::{template_json, version_view};
 use super::TemplatePath;
 use crate::auth::{authenticate, BearerToken};
@@ -50,6 +51,7 @@ pub struct SuggestParams {
 #[utoipa::path(
     get,
     path = "/api/v1/templates",
+    operation_id = "search_templates",
     tag = "market",
     params(SearchParams),
     responses(
@@ -85,6 +87,7 @@ pub async fn search(
 #[utoipa::path(
     get,
     path = "/api/v1/templates/suggest",
+    operation_id = "suggest_templates",
     tag = "market",
     params(SuggestParams),
     responses((status = 200, body = Suggestions))
@@ -159,8 +162,9 @@ async fn read_body(req: &HttpRequest, mut payload: Payload, limit: u64) -> Resul
 #[utoipa::path(
     post,
     path = "/api/v1/templates",
+    operation_id = "publish_template",
     tag = "publishing",
-    request_body(content = Vec<u8>, content_type = "application/gzip", description = "The package (`.tgz`)"),
+    request_body(content = inline(Binary), content_type = "application/gzip", description = "The package (`.tgz`)"),
     security(("token" = [])),
     responses(
         (status = 201, description = "Published", body = VersionView),
@@ -198,6 +202,7 @@ pub async fn publish(
 #[utoipa::path(
     get,
     path = "/api/v1/templates/{ns}/{name}",
+    operation_id = "get_template",
     tag = "market",
     params(TemplatePath),
     responses(

@@ -13,6 +13,7 @@ use souk_schema::wire::{NewToken, TokenRequest};
 #[utoipa::path(
     post,
     path = "/api/v1/tokens",
+    operation_id = "create_token",
     tag = "admin",
     request_body = TokenRequest,
     security(("token" = [])),

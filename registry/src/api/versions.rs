@@ -1,6 +1,7 @@
 //! `/templates/{ns}/{name}/versions/{version}`: one version, its package, its
 //! icon, and yanking.
 
+use super::openapi::Binary;
 use super::views::version_view;
 use super::VersionPath;
 use crate::auth::{authenticate, BearerToken};
@@ -19,6 +20,7 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 #[utoipa::path(
     get,
     path = "/api/v1/templates/{ns}/{name}/versions/{version}",
+    operation_id = "get_version",
     tag = "market",
     params(VersionPath),
     responses(
@@ -38,10 +40,11 @@ pub async fn show(state: Data<AppState>, path: Path<VersionPath>) -> Result<Json
 #[utoipa::path(
     get,
     path = "/api/v1/templates/{ns}/{name}/versions/{version}/package",
+    operation_id = "download_package",
     tag = "market",
     params(VersionPath),
     responses(
-        (status = 200, description = "The package", content_type = "application/gzip", body = Vec<u8>,
+        (status = 200, description = "The package", content_type = "application/gzip", body = inline(Binary),
             headers(("ETag" = String, description = "`\"sha256:<hex>\"`"), ("Cache-Control" = String))),
         (status = 304, description = "`If-None-Match` names the digest"),
         (status = 404, description = "`template_not_found` or `version_not_found`", body = ErrorBody),
@@ -83,10 +86,11 @@ pub async fn package(
 #[utoipa::path(
     get,
     path = "/api/v1/templates/{ns}/{name}/versions/{version}/icon",
+    operation_id = "download_icon",
     tag = "market",
     params(VersionPath),
     responses(
-        (status = 200, description = "The icon", content_type = "image/svg+xml", body = Vec<u8>),
+        (status = 200, description = "The icon", content_type = "image/svg+xml", body = inline(Binary)),
         (status = 404, body = ErrorBody),
     )
 )]
@@ -111,6 +115,7 @@ pub async fn icon(state: Data<AppState>, path: Path<VersionPath>) -> Result<Http
 #[utoipa::path(
     put,
     path = "/api/v1/templates/{ns}/{name}/versions/{version}/yank",
+    operation_id = "yank_version",
     tag = "publishing",
     params(VersionPath),
     request_body(content = Option<YankRequest>, description = "Empty means yank"),

@@ -83,6 +83,20 @@ impl Db {
         .await
     }
 
+    /// Per state, how many releases the agents' latest reports hold, over
+    /// every template (for the metrics).
+    pub async fn release_states(&self) -> Result<Vec<(String, i64)>, Error> {
+        self.run("counting agents' releases by state", move |conn| {
+            on!(conn, |conn| {
+                Ok(agent_releases::table
+                    .group_by(agent_releases::state)
+                    .select((agent_releases::state, diesel::dsl::count_star()))
+                    .load(conn)?)
+            })
+        })
+        .await
+    }
+
     /// Per version and state, how many reported releases run `template`.
     pub async fn fleet(&self, template: String) -> Result<Vec<FleetCount>, Error> {
         self.run("counting a template's fleet", move |conn| {

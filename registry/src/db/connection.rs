@@ -71,16 +71,39 @@ pub enum ConnPool {
 impl ConnPool {
     /// Check a connection out and run `f` with it (blocking).
     pub fn with<T>(&self, f: impl FnOnce(&mut Conn) -> T) -> Result<T, diesel::r2d2::PoolError> {
+        self.with_within(CHECKOUT_TIMEOUT, f)
+    }
+
+    /// [`ConnPool::with`], waiting at most `timeout` for a connection.
+    pub fn with_within<T>(
+        &self,
+        timeout: Duration,
+        f: impl FnOnce(&mut Conn) -> T,
+    ) -> Result<T, diesel::r2d2::PoolError> {
         Ok(match self {
             ConnPool::Sqlite(pool) => {
-                let mut c: PooledConnection<_> = pool.get()?;
+                let mut c: PooledConnection<_> = pool.get_timeout(timeout)?;
                 f(&mut Conn::Sqlite(&mut c))
             }
             ConnPool::Pg(pool) => {
-                let mut c: PooledConnection<_> = pool.get()?;
+                let mut c: PooledConnection<_> = pool.get_timeout(timeout)?;
                 f(&mut Conn::Pg(&mut c))
             }
         })
+    }
+
+    /// How many connections the pool holds, how many of them are idle, and
+    /// the most it may hold.
+    pub fn usage(&self) -> PoolUsage {
+        let (state, max) = match self {
+            ConnPool::Sqlite(pool) => (pool.state(), pool.max_size()),
+            ConnPool::Pg(pool) => (pool.state(), pool.max_size()),
+        };
+        PoolUsage {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max,
+        }
     }
 
     /// `sqlite` or `postgres`, for the log.
@@ -90,6 +113,15 @@ impl ConnPool {
             ConnPool::Pg(_) => "postgres",
         }
     }
+}
+
+/// A snapshot of a pool's connections (for the metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// Open, idle or checked out.
+    pub connections: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 #[derive(Debug)]

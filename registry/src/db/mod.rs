@@ -23,9 +23,15 @@ use crate::error::Error;
 use connection::{on, Conn, ConnPool};
 use secrecy::SecretString;
 use std::path::Path;
+use std::time::Duration;
 
-pub use connection::{POSTGRES_POOL_SIZE, SQLITE_POOL_SIZE};
+pub use connection::{PoolUsage, POSTGRES_POOL_SIZE, SQLITE_POOL_SIZE};
 pub use models::*;
+
+/// How long the health check waits for a connection: less than the
+/// Kubernetes readiness probe's timeout (3 s), so that a database that does
+/// not answer makes a 503 rather than a probe that timed out.
+pub const PING_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A handle on the database: a connection pool. Cheap to clone.
 #[derive(Clone)]
@@ -89,9 +95,15 @@ impl Db {
         .await
     }
 
-    /// Is the database answering?
+    /// The connection pool's use right now.
+    pub fn pool_usage(&self) -> PoolUsage {
+        self.pool.usage()
+    }
+
+    /// Is the database answering? Waits [`PING_TIMEOUT`] at most for a
+    /// connection.
     pub async fn ping(&self) -> Result<(), Error> {
-        self.run("checking the database", |conn| {
+        self.run_within("checking the database", Some(PING_TIMEOUT), |conn| {
             use diesel::connection::SimpleConnection;
             on!(conn, |c| c.batch_execute("SELECT 1"))?;
             Ok(())
@@ -106,10 +118,28 @@ impl Db {
         F: FnOnce(&mut Conn) -> Result<T, Error> + Send + 'static,
         T: Send + 'static,
     {
+        self.run_within(what, None, f).await
+    }
+
+    /// [`Db::run`], waiting `timeout` at most for a connection (`None`: the
+    /// pool's own wait).
+    async fn run_within<T, F>(
+        &self,
+        what: &'static str,
+        timeout: Option<Duration>,
+        f: F,
+    ) -> Result<T, Error>
+    where
+        F: FnOnce(&mut Conn) -> Result<T, Error> + Send + 'static,
+        T: Send + 'static,
+    {
         let pool = self.pool.clone();
         let result = tokio::task::spawn_blocking(move || {
-            pool.with(f)
-                .map_err(|e| Error::internal("getting a database connection", e))?
+            match timeout {
+                Some(t) => pool.with_within(t, f),
+                None => pool.with(f),
+            }
+            .map_err(|e| Error::internal("getting a database connection", e))?
         })
         .await
         .map_err(|e| Error::internal("a database task did not finish", e))?;

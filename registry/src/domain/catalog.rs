@@ -1,9 +1,12 @@
-//! Browsing the market: categories, search, and the health of what serves it.
+//! Browsing the market: categories, search, and the health (and the metrics'
+//! gauges) of what serves it.
 
 use crate::db::CategoryRow;
 use crate::error::{Error, Result};
+use crate::metrics::{Gauges, PoolGauge, ProcessStats};
 use crate::search::{Document, Hits, Query, Sort};
 use crate::state::AppState;
+use souk_schema::wire::ReleaseState;
 
 /// The most results one page may hold.
 pub const MAX_PER_PAGE: usize = 100;
@@ -96,4 +99,49 @@ pub async fn health(state: &AppState) -> Result<()> {
         return Err(Error::Unavailable("the package store is not usable".into()));
     }
     Ok(())
+}
+
+/// What `/metrics` reads at each scrape besides the counters: the process,
+/// the database pool, the search index's lag and the agents' releases per
+/// state. A database that does not answer leaves the releases out (and is
+/// logged), so that the rest is still scraped.
+pub async fn gauges(state: &AppState) -> Gauges {
+    let release_states = match state.db.release_states().await {
+        Ok(rows) => Some(
+            ReleaseState::ALL
+                .iter()
+                .map(|s| {
+                    let n = rows
+                        .iter()
+                        .filter(|(name, _)| name == s.as_str())
+                        .map(|(_, n)| n)
+                        .sum();
+                    (s.as_str(), n)
+                })
+                .collect(),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: cannot count the agents' releases");
+            None
+        }
+    };
+    let usage = state.db.pool_usage();
+    let process = match super::blocking(ProcessStats::read).await {
+        Ok(Ok(p)) => Some(p),
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "metrics: cannot read `/proc/self`");
+            None
+        }
+        Err(_) => None,
+    };
+    Gauges {
+        process,
+        pool: PoolGauge {
+            connections: usage.connections,
+            idle: usage.idle,
+            max: usage.max,
+        },
+        search_lag_events: super::index::status(state).await.pending_events,
+        release_states,
+    }
 }

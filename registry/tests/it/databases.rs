@@ -9,8 +9,10 @@
 //!
 //! The server is found at `SOUK_TEST_POSTGRES_URL` (default: the local
 //! server's socket, as the current user). When it cannot be reached the
-//! PostgreSQL variants pass with a note, except under `CI=true`, where they
-//! fail: `.ci/run` installs and starts PostgreSQL.
+//! PostgreSQL variants pass, and one `SKIPPED` line in `cargo test`'s output
+//! (written past the test harness's capture, so no `--nocapture` is needed)
+//! says so and how to install the server; under `CI=true` they fail instead:
+//! `.ci/run` installs and starts PostgreSQL.
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -20,6 +22,7 @@ use souk_registry::Config;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
@@ -139,8 +142,16 @@ fn server() -> Option<&'static str> {
                     panic!("PostgreSQL is not reachable at SOUK_TEST_POSTGRES_URL ({e}); .ci/run starts it")
                 }
                 Err(e) => {
-                    eprintln!(
-                        "note: PostgreSQL tests skipped: no server at SOUK_TEST_POSTGRES_URL or {DEFAULT_URL} ({e})"
+                    // `eprintln!` is captured (shown only for a failing test);
+                    // a write to the stderr handle is not.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "SKIPPED postgres::* (the PostgreSQL variants pass without running): \
+                         no server at SOUK_TEST_POSTGRES_URL or {DEFAULT_URL} ({}); to run them: \
+                         apt-get install -y postgresql && pg_ctlcluster 15 main start && \
+                         su postgres -c \"createuser -s $(id -un)\"",
+                        // One line: libpq's messages span several.
+                        e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
                     );
                     None
                 }

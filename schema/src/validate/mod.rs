@@ -1,7 +1,8 @@
 //! Every rule of template format v1, checked at once: [`validate`] returns a
 //! [`Template`] or the full list of [`Problems`], each with its field path.
 //!
-//! The checks follow the manifest's sections, in the order [`validate`] walks
+//! [`shape`] comes first: the document against the JSON Schema, every unknown
+//! field and wrong type at once. The checks follow the manifest's sections, in the order [`validate`] walks
 //! them: `metadata` (identity and catalog fields), `params`, `components`,
 //! `config_groups`, `plugins`, `ingress`, `migrations`, then `references`
 //! (`${…}` everywhere) and `files` (what the package must hold).
@@ -15,10 +16,12 @@ mod migrations;
 mod params;
 mod plugins;
 mod references;
+mod shape;
 
 pub use components::{bytes, cpu_millis, is_image_reference};
 pub use files::{is_package_path, MAX_ICON_BYTES};
 pub use params::check_param_value;
+pub(crate) use shape::check as check_shape;
 
 use crate::manifest::{Component, Manifest};
 use crate::{Problems, TemplateName};
@@ -60,8 +63,21 @@ impl Template {
 }
 
 /// Parse and validate a manifest's text in one step.
+/// Shape problems do not stop it: the rules are checked on what is well-formed,
+/// and every problem is returned.
 pub fn parse_and_validate(text: &str, files: Option<&Files>) -> Result<Template, Problems> {
-    validate(crate::manifest::parse(text)?, files)
+    let (manifest, mut problems) =
+        crate::manifest::parse_lenient(text, crate::manifest::Format::of(text));
+    let Some(manifest) = manifest else {
+        return Err(problems);
+    };
+    if problems.is_empty() {
+        return validate(manifest, files);
+    }
+    if let Err(more) = validate(manifest, files) {
+        problems.0.extend(more.0);
+    }
+    Err(problems)
 }
 
 /// Check every rule of the format. With `files`, also check that referenced files

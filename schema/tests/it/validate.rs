@@ -566,3 +566,102 @@ fn json_schema_describes_the_format() {
     }
     assert!(schema["properties"]["configGroups"].is_object());
 }
+
+/// Shape errors do not stop at the first: every unknown field and wrong type, at
+/// any depth, in document order, each with its path (and a "did you mean").
+#[test]
+fn every_shape_error_is_reported_at_once() {
+    let text = "\
+apiVersion: souk/v1
+kind: Template
+name: acme/wms
+version: 1.0.0
+title: t
+summery: s
+category: iot
+tags: warehouse
+components:
+  - name: web
+    imag: nginx:1
+    replicas: two
+    ports:
+      - {name: http, port: 80, protocl: tcp}
+      - {name: admin, port: eighty}
+    probes:
+      readiness: {http: {path: /, port: [1]}, periodSecond: 5}
+  - name: db
+    image: postgres:16
+    stateful: maybe
+    env: {PORT: 5432, LIST: [1, 2]}
+ingress:
+  http:
+    - {host: a.example.com, component: web, port: http, weight: 3}
+";
+    let got: Vec<(String, String)> = parse(text)
+        .unwrap_err()
+        .0
+        .into_iter()
+        .map(|p| (p.path, p.message))
+        .collect();
+    let expected = [
+        (
+            "summery",
+            "unknown field `summery`, did you mean `summary`?",
+        ),
+        (
+            "tags",
+            "invalid type: string \"warehouse\", expected a list",
+        ),
+        ("components[0].imag", "did you mean `image`?"),
+        (
+            "components[0].replicas",
+            "invalid type: string \"two\", expected a whole number",
+        ),
+        ("components[0].ports[0].protocl", "did you mean `protocol`?"),
+        (
+            "components[0].ports[1].port",
+            "invalid type: string \"eighty\"",
+        ),
+        (
+            "components[0].probes.readiness.http.port",
+            "expected a port number or the name",
+        ),
+        (
+            "components[0].probes.readiness.periodSecond",
+            "did you mean `periodSeconds`?",
+        ),
+        ("components[0]", "missing field `image`"),
+        ("components[1].stateful", "expected true or false"),
+        (
+            "components[1].env.LIST",
+            "expected a string, number or boolean",
+        ),
+        (
+            "ingress.http[0].weight",
+            "unknown field `weight`, expected one of",
+        ),
+        ("", "missing field `summary`"),
+    ];
+    assert_eq!(got.len(), expected.len(), "{got:#?}");
+    for ((path, msg), (want_path, want_msg)) in got.iter().zip(expected) {
+        assert_eq!(path, want_path, "{got:#?}");
+        assert!(
+            msg.contains(want_msg),
+            "`{msg}` should contain `{want_msg}`"
+        );
+    }
+    // serde located the first one in the text
+    assert!(got[0].1.contains("line 6"), "{}", got[0].1);
+}
+
+/// Past the shape errors, the rules are checked on what is well-formed.
+#[test]
+fn rules_are_checked_past_shape_errors() {
+    let mut v = example();
+    v["summery"] = json!("x");
+    v["components"][0]["name"] = json!("Not A Name");
+    let p = souk_schema::validate::parse_and_validate(&v.to_string(), None).unwrap_err();
+    let paths: Vec<&str> = p.iter().map(|p| p.path.as_str()).collect();
+    assert!(paths.contains(&"summery"), "{p:?}");
+    assert!(paths.contains(&"components[0].name"), "{p:?}");
+}

@@ -22,6 +22,7 @@ use super::runtime::{ContainerInfo, Owner, Runtime};
 use super::state::{now, OperationKind, Release, ReleaseState, Revision, RevisionOutcome, Store};
 use super::values::{self, Answers, Values};
 use crate::error::Error;
+use semver::VersionReq;
 use souk_schema::package::Package;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -125,36 +126,44 @@ impl<R: Runtime> Agent<R> {
         Ok((values, state))
     }
 
-    /// Install `package` as a new release.
+    /// Install `package` as a new release, whose upgrades stay within
+    /// `requirement`. A release whose install failed (nothing of it runs) is
+    /// installed again, as its next revision.
     pub async fn install(
         &self,
         release: &str,
         package: &Package,
         answers: &Answers,
+        requirement: &VersionReq,
     ) -> Result<Outcome, Error> {
-        if self.store.release(release).await?.is_some() {
+        let existing = self.store.release(release).await?;
+        if existing.as_ref().is_some_and(|r| !r.install_failed()) {
             return Err(Error::ReleaseExists {
                 release: release.into(),
             });
         }
         let (values, state) = self.render(release, package, answers)?;
-        self.store
-            .create_release(
-                Release {
-                    name: release.into(),
-                    template: state.template.clone(),
-                    current_revision: None,
-                    state: ReleaseState::Installing,
-                    message: format!("installing {}", state.version),
-                    updated_at: now(),
-                },
-                Revision {
-                    number: 1,
-                    ..pending(package, &values, &state)
-                },
-            )
-            .await?;
-        self.deploy(release, None, 1, &state, OperationKind::Install, false)
+        let row = Release {
+            name: release.into(),
+            template: state.template.clone(),
+            current_revision: None,
+            state: ReleaseState::Installing,
+            message: format!("installing {}", state.version),
+            updated_at: now(),
+            requirement: requirement.to_string(),
+        };
+        let number = if existing.is_some() {
+            let next = pending(package, &values, &state);
+            self.store.reinstall(row, next).await?
+        } else {
+            let first = Revision {
+                number: 1,
+                ..pending(package, &values, &state)
+            };
+            self.store.create_release(row, first).await?;
+            1
+        };
+        self.deploy(release, None, number, &state, OperationKind::Install, false)
             .await
     }
 

@@ -10,6 +10,7 @@ use crate::agent::runtime::memory::{crashes, Crash, MemoryRuntime};
 use crate::agent::runtime::Runtime;
 use crate::agent::state::{ReleaseState, RevisionOutcome, Store};
 use crate::agent::values::Answers;
+use semver::VersionReq;
 use souk_schema::package::Package;
 use souk_schema::validate::{parse_and_validate, Files};
 use souk_schema::Digest;
@@ -107,7 +108,12 @@ impl Site {
         let site = Site::new();
         let outcome = site
             .agent()
-            .install(RELEASE, &package("1.0.0", V1, &[]), &Answers::new())
+            .install(
+                RELEASE,
+                &package("1.0.0", V1, &[]),
+                &Answers::new(),
+                &VersionReq::STAR,
+            )
             .await
             .unwrap();
         assert_eq!(outcome, Outcome::Deployed { revision: 1 });
@@ -428,7 +434,12 @@ async fn an_install_that_fails_at_any_component_leaves_nothing_running() {
         }
         let outcome = site
             .agent()
-            .install(RELEASE, &package("1.0.0", V1, &[]), &Answers::new())
+            .install(
+                RELEASE,
+                &package("1.0.0", V1, &[]),
+                &Answers::new(),
+                &VersionReq::STAR,
+            )
             .await
             .unwrap();
         match unready {
@@ -455,11 +466,65 @@ async fn an_install_that_fails_at_any_component_leaves_nothing_running() {
 }
 
 #[tokio::test]
+async fn a_failed_install_is_installed_again_and_a_running_release_is_not() {
+    let site = Site::new();
+    site.rt.set_unready("web", true);
+    let v1 = package("1.0.0", V1, &[]);
+    let caret = VersionReq::parse("^1").unwrap();
+    let outcome = site
+        .agent()
+        .install(RELEASE, &v1, &Answers::new(), &VersionReq::STAR)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            outcome,
+            Outcome::RolledBack {
+                failed: 1,
+                restored: None,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+    site.rt.set_unready("web", false);
+    let outcome = site
+        .agent()
+        .install(RELEASE, &v1, &Answers::new(), &caret)
+        .await
+        .unwrap();
+    assert_eq!(outcome, Outcome::Deployed { revision: 2 });
+    site.assert_runs(2).await;
+    site.assert_release(
+        ReleaseState::Healthy,
+        Some(2),
+        &[RevisionOutcome::Failed, RevisionOutcome::Deployed],
+    )
+    .await;
+    let release = site.store.release(RELEASE).await.unwrap().unwrap();
+    assert_eq!(
+        release.requirement, "^1",
+        "the retry's requirement is remembered"
+    );
+    let again = site
+        .agent()
+        .install(RELEASE, &v1, &Answers::new(), &caret)
+        .await;
+    assert!(
+        matches!(again, Err(crate::error::Error::ReleaseExists { .. })),
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_rollback_is_a_new_revision_and_runs_no_migration() {
     let site = Site::new();
     let agent = site.agent();
     let v1 = package("1.0.0", V1, &["m"]);
-    agent.install(RELEASE, &v1, &Answers::new()).await.unwrap();
+    agent
+        .install(RELEASE, &v1, &Answers::new(), &VersionReq::STAR)
+        .await
+        .unwrap();
     let v2 = package("2.0.0", &["db=db:1", "api=api:2", "web=web:1 x2"], &["m"]);
     agent
         .upgrade(RELEASE, &v2, &Answers::new(), false)
@@ -615,7 +680,10 @@ async fn an_agent_that_crashed_at_any_step_of_an_install_leaves_nothing() {
         let agent = site.agent();
         async move {
             let v1 = package("1.0.0", V1, &[]);
-            agent.install(RELEASE, &v1, &Answers::new()).await.unwrap();
+            agent
+                .install(RELEASE, &v1, &Answers::new(), &VersionReq::STAR)
+                .await
+                .unwrap();
         }
     };
     let clean = Site::new();

@@ -22,8 +22,9 @@ use bollard::query_parameters::{
 };
 use bollard::Docker;
 use futures_util::{StreamExt, TryStreamExt};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest as _, Sha256};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 /// Labels every container, volume and network souk makes carries.
@@ -47,6 +48,44 @@ const STOP_TIMEOUT: i32 = 10;
 pub struct DockerRuntime {
     docker: Docker,
     files_dir: PathBuf,
+    /// Draw a pull's progress in bytes on stderr (a person at a terminal).
+    pull_bar: bool,
+}
+
+/// The bytes a pull has downloaded, over every layer the engine has reported.
+#[derive(Debug, Default)]
+struct PullBytes {
+    layers: BTreeMap<String, (u64, u64)>,
+}
+
+impl PullBytes {
+    /// Account for one message of the engine's pull stream.
+    fn update(&mut self, info: &bollard::models::CreateImageInfo) {
+        let Some(id) = &info.id else { return };
+        let detail = info.progress_detail.as_ref();
+        let bytes = |v: Option<i64>| v.and_then(|n| u64::try_from(n).ok());
+        match info.status.as_deref() {
+            Some("Downloading") => {
+                let current = bytes(detail.and_then(|d| d.current)).unwrap_or(0);
+                let total = bytes(detail.and_then(|d| d.total)).unwrap_or(current);
+                self.layers
+                    .insert(id.clone(), (current, total.max(current)));
+            }
+            Some("Download complete") => {
+                if let Some(layer) = self.layers.get_mut(id) {
+                    layer.0 = layer.1;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Downloaded and expected bytes.
+    fn totals(&self) -> (u64, u64) {
+        self.layers
+            .values()
+            .fold((0, 0), |(d, t), (current, total)| (d + current, t + total))
+    }
 }
 
 fn err(action: impl Into<String>) -> impl FnOnce(bollard::errors::Error) -> RuntimeError {
@@ -81,7 +120,17 @@ impl DockerRuntime {
     /// must be absolute.
     pub fn connect(files_dir: PathBuf) -> Result<Self> {
         let docker = Docker::connect_with_defaults().map_err(err("connect to Docker"))?;
-        Ok(DockerRuntime { docker, files_dir })
+        Ok(DockerRuntime {
+            docker,
+            files_dir,
+            pull_bar: false,
+        })
+    }
+
+    /// Show each pull's progress in bytes on stderr, for a person at a terminal.
+    pub fn with_pull_bar(mut self, on: bool) -> Self {
+        self.pull_bar = on;
+        self
     }
 
     fn labels(owner: &Owner, component: &str) -> HashMap<String, String> {
@@ -267,8 +316,22 @@ impl Runtime for DockerRuntime {
         }
         let mut stream = self.docker.create_image(Some(options.build()), None, None);
         let mut layers = std::collections::BTreeSet::new();
+        let bar = if self.pull_bar {
+            let style = ProgressStyle::with_template(
+                "  {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec}",
+            )
+            .expect("a valid progress template");
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(style)
+        } else {
+            ProgressBar::hidden()
+        };
+        let mut bytes = PullBytes::default();
         while let Some(item) = stream.next().await {
             let info = item.map_err(err(format!("pull `{image}`")))?;
+            bytes.update(&info);
+            let (done, total) = bytes.totals();
+            bar.set_length(total);
+            bar.set_position(done);
             if let Some(detail) = info.error_detail {
                 return Err(RuntimeError {
                     action: format!("pull `{image}`"),
@@ -278,11 +341,12 @@ impl Runtime for DockerRuntime {
             if info.status.as_deref() == Some("Pull complete") {
                 if let Some(id) = info.id {
                     if layers.insert(id.clone()) {
-                        progress(&format!("  layer {id} pulled"));
+                        bar.suspend(|| progress(&format!("  layer {id} pulled")));
                     }
                 }
             }
         }
+        bar.finish_and_clear();
         Ok(())
     }
 
@@ -757,6 +821,31 @@ fn short(id: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_pull_counts_the_bytes_of_every_layer() {
+        use bollard::models::{CreateImageInfo, ProgressDetail};
+        let msg =
+            |id: &str, status: &str, current: Option<i64>, total: Option<i64>| CreateImageInfo {
+                id: Some(id.into()),
+                status: Some(status.into()),
+                progress_detail: Some(ProgressDetail { current, total }),
+                ..Default::default()
+            };
+        let mut bytes = super::PullBytes::default();
+        for (info, want) in [
+            (msg("a", "Pulling fs layer", None, None), (0, 0)),
+            (msg("a", "Downloading", Some(100), Some(1000)), (100, 1000)),
+            (msg("b", "Downloading", Some(50), Some(500)), (150, 1500)),
+            (msg("a", "Downloading", Some(600), Some(1000)), (650, 1500)),
+            (msg("a", "Download complete", None, None), (1050, 1500)),
+            (msg("a", "Extracting", Some(10), Some(1000)), (1050, 1500)),
+            (msg("b", "Download complete", None, None), (1500, 1500)),
+        ] {
+            bytes.update(&info);
+            assert_eq!(bytes.totals(), want, "{info:?}");
+        }
+    }
+
     #[test]
     fn tags_are_split_from_the_last_path_segment() {
         use super::split_tag;

@@ -17,6 +17,9 @@ use schema::{init_jobs, journal, releases, revisions};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+/// The state database's file in the data dir.
+pub const DB_FILE: &str = "agent.db";
+
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/agent-sqlite");
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -29,6 +32,8 @@ pub struct Release {
     pub state: ReleaseState,
     pub message: String,
     pub updated_at: String,
+    /// The semver requirement upgrades stay within (`*`: any version).
+    pub requirement: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -54,6 +59,13 @@ pub struct Journal {
     pub to_revision: i64,
     pub snapshots: String,
     pub started_at: String,
+}
+
+impl Release {
+    /// Its install failed and nothing of it runs: it may be installed again.
+    pub fn install_failed(&self) -> bool {
+        self.current_revision.is_none() && self.state == ReleaseState::Failed
+    }
 }
 
 /// A failure of the state database.
@@ -84,7 +96,7 @@ pub fn now() -> String {
 impl Store {
     /// Open (creating, and migrating) `DATA_DIR/agent.db`.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        let path = data_dir.join("agent.db");
+        let path = data_dir.join(DB_FILE);
         let fail = |cause: String| StoreError {
             path: path.clone(),
             cause,
@@ -104,6 +116,25 @@ impl Store {
         let opened = Self::open_locked(&path);
         let _ = fs4::fs_std::FileExt::unlock(&lock);
         let conn = opened.map_err(fail)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        })
+    }
+
+    /// An empty state that lives in memory: what a reader sees of a data dir
+    /// that holds none yet, without creating it.
+    pub fn empty(data_dir: &Path) -> Result<Store, StoreError> {
+        let path = data_dir.join(DB_FILE);
+        let mut conn = SqliteConnection::establish(":memory:").map_err(|e| StoreError {
+            path: path.clone(),
+            cause: e.to_string(),
+        })?;
+        conn.run_pending_migrations(MIGRATIONS)
+            .map_err(|e| StoreError {
+                path: path.clone(),
+                cause: format!("migrations failed: {e}"),
+            })?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             path,
@@ -226,6 +257,18 @@ impl Store {
         .await
     }
 
+    /// Remember the requirement `name`'s upgrades stay within.
+    pub async fn set_requirement(&self, name: &str, requirement: &str) -> Result<(), StoreError> {
+        let (name, requirement) = (name.to_string(), requirement.to_string());
+        self.run(move |c| {
+            diesel::update(releases::table.find(&name))
+                .set(releases::requirement.eq(&requirement))
+                .execute(c)
+                .map(drop)
+        })
+        .await
+    }
+
     pub async fn delete_release(&self, name: &str) -> Result<(), StoreError> {
         let name = name.to_string();
         self.run(move |c| {
@@ -266,18 +309,26 @@ impl Store {
     }
 
     /// Record a new revision, numbered after the last one; its number.
-    pub async fn add_revision(&self, mut revision: Revision) -> Result<i64, StoreError> {
+    pub async fn add_revision(&self, revision: Revision) -> Result<i64, StoreError> {
+        self.run(move |c| c.immediate_transaction(|c| insert_next(c, revision)))
+            .await
+    }
+
+    /// Start a release whose install failed over: its row becomes `release`
+    /// and `next` its next revision, together. Returns the revision's number.
+    pub async fn reinstall(&self, release: Release, next: Revision) -> Result<i64, StoreError> {
         self.run(move |c| {
             c.immediate_transaction(|c| {
-                let last: Option<i64> = revisions::table
-                    .filter(revisions::release.eq(&revision.release))
-                    .select(diesel::dsl::max(revisions::number))
-                    .first(c)?;
-                revision.number = last.unwrap_or(0) + 1;
-                diesel::insert_into(revisions::table)
-                    .values(&revision)
+                diesel::update(releases::table.find(&release.name))
+                    .set((
+                        releases::template.eq(&release.template),
+                        releases::state.eq(StoredState(release.state)),
+                        releases::message.eq(&release.message),
+                        releases::requirement.eq(&release.requirement),
+                        releases::updated_at.eq(&release.updated_at),
+                    ))
                     .execute(c)?;
-                Ok(revision.number)
+                insert_next(c, next)
             })
         })
         .await
@@ -389,6 +440,19 @@ impl Store {
     }
 }
 
+/// Insert `revision` numbered after the release's last one; its number.
+fn insert_next(c: &mut SqliteConnection, mut revision: Revision) -> QueryResult<i64> {
+    let last: Option<i64> = revisions::table
+        .filter(revisions::release.eq(&revision.release))
+        .select(diesel::dsl::max(revisions::number))
+        .first(c)?;
+    revision.number = last.unwrap_or(0) + 1;
+    diesel::insert_into(revisions::table)
+        .values(&revision)
+        .execute(c)?;
+    Ok(revision.number)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,8 +494,12 @@ mod tests {
             state: ReleaseState::Installing,
             message: String::new(),
             updated_at: now(),
+            requirement: "^1".into(),
         };
         store.create_release(release, rev(1)).await.unwrap();
+        store.set_requirement("r", ">=1.2, <3").await.unwrap();
+        let r = store.release("r").await.unwrap().unwrap();
+        assert_eq!(r.requirement, ">=1.2, <3");
         assert_eq!(store.add_revision(rev(0)).await.unwrap(), 2);
         store
             .set_outcome("r", 2, RevisionOutcome::Failed, Some("probe".into()))

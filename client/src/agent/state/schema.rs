@@ -8,6 +8,7 @@ diesel::table! {
         state -> Text,
         message -> Text,
         updated_at -> Text,
+        requirement -> Text,
     }
 }
 
