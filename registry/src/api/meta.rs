@@ -24,8 +24,7 @@ use utoipa::OpenApi;
     )
 )]
 pub async fn health(state: Data<AppState>) -> Result<Json<Health>> {
-    catalog::health(&state).await?;
-    Ok(ok())
+    ready(state).await
 }
 
 /// Liveness: the process answers HTTP. Touches neither the database nor the
